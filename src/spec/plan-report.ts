@@ -66,8 +66,8 @@ export interface SideState {
 }
 
 export interface SampleMeasurement {
-  /** Tables the sample was drawn from and rows taken from each. */
-  tables: { table: string; rows: number; bytes: number }[];
+  /** Tables the sample was drawn from: rows and bytes taken from each, and the time each part took. */
+  tables: { table: string; rows: number; bytes: number; readMs: number; loadMs: number; upsertMs: number; typed: boolean }[];
   rows: number;
   bytes: number;
   readMs: number;
@@ -80,9 +80,8 @@ export interface SampleMeasurement {
   applyRowsPerSecond: number;
   /** Source read rate alone: what a checksum scan of one side costs. */
   scanRowsPerSecond: number;
-  /** True when the scratch table used the mapped target types; false when it fell back to text. */
-  typed: boolean;
-  note: string | null;
+  /** Why a table was loaded as text or left out of the sample, if any was. */
+  notes: string[];
 }
 
 export interface Estimates {

@@ -1,0 +1,65 @@
+// Planner activities: thin adapters from Temporal to src/dataplane/planner. Each opens the engines
+// it needs by connection name, heartbeats its progress and closes them again.
+import { analyzeSchema, type Analysis } from '../dataplane/planner/analysis';
+import { inspectSide, type Inspection } from '../dataplane/planner/inspect';
+import { assemblePlanReport } from '../dataplane/planner/report';
+import { measureSampleCopy } from '../dataplane/planner/sample-copy';
+import type { SchemaModel } from '../engines/model';
+import type { MigrationSpec } from '../spec/migration-spec';
+import type { PlanReport, SampleMeasurement, SideState } from '../spec/plan-report';
+import { adapt, cancellation, heartbeat, withEngine } from './adapter';
+
+export const inspectDatabase = adapt(
+  async (input: { spec: MigrationSpec; side: 'source' | 'target' }): Promise<Inspection> =>
+    withEngine(input.spec[input.side], (engine) =>
+      inspectSide(engine, {
+        schema: input.spec[input.side].schema,
+        exactCounts: input.side === 'source' && input.spec.plan.exactCounts,
+        observeSeconds: input.spec.plan.observeSeconds,
+        longTransactionSeconds: input.spec.plan.longTransactionSeconds,
+        onProgress: (stage) => heartbeat({ side: input.side, stage }),
+        signal: cancellation(),
+      }),
+    ),
+);
+
+export const analyzeSourceSchema = adapt(
+  async (input: {
+    spec: MigrationSpec;
+    source: SchemaModel;
+    target: SchemaModel;
+    tableWritesPerSecond: Record<string, number> | null;
+  }): Promise<Analysis> =>
+    withEngine(input.spec.source, (engine) =>
+      analyzeSchema(engine, input.source, input.target, {
+        include: input.spec.tables.include,
+        exclude: input.spec.tables.exclude,
+        skipDataProbes: input.spec.plan.skipDataProbes,
+        tableWritesPerSecond: input.tableWritesPerSecond,
+        onTable: (table, done, total) => heartbeat({ stage: 'probing', table, done, total }),
+      }),
+    ),
+);
+
+export const measureSample = adapt(
+  async (input: { spec: MigrationSpec; sourceSchema: string; analysis: Pick<Analysis, 'tables' | 'volume'> }): Promise<SampleMeasurement | null> =>
+    withEngine(input.spec.source, (source) =>
+      withEngine(input.spec.target, (target) =>
+        measureSampleCopy(source, target, input.sourceSchema, input.analysis.tables, input.analysis.volume, {
+          sampleRows: input.spec.plan.sampleRows,
+          onTable: (table) => heartbeat({ stage: 'sampling', table }),
+        }),
+      ),
+    ),
+);
+
+export const assemblePlan = adapt(
+  async (input: {
+    spec: MigrationSpec;
+    generatedAt: string;
+    analysis: Analysis;
+    source: SideState;
+    target: SideState;
+    sample: SampleMeasurement | null;
+  }): Promise<PlanReport> => assemblePlanReport(input),
+);

@@ -1,0 +1,126 @@
+// The migration spec: the one contract between the CLI, the Temporal Web UI's Start Workflow form
+// and the workflows. Workflow-safe (zod only). Unknown fields are errors, never silently dropped.
+import { z } from 'zod';
+
+/** Connection names are resolved by the worker from CUTOVER_DB_<NAME>; they are never secrets. */
+const connectionName = z
+  .string()
+  .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.includes('@'), {
+    message:
+      'must be a connection name such as SHOP_SRC, not a URL: the worker reads the URL from CUTOVER_DB_<NAME>, so no secret enters Temporal',
+  })
+  .regex(/^[A-Z][A-Z0-9_]{0,62}$/, 'must be an upper-case name of letters, digits and _ (e.g. SHOP_SRC)');
+
+const engine = z.enum(['postgres', 'mysql']);
+
+/** A name inside a database (schema, table): anything printable; quoting happens in the engine. */
+const objectName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+
+const endpoint = z.strictObject({
+  engine,
+  connection: connectionName,
+  /** MySQL database or PostgreSQL schema; defaults to the connection's database / current schema. */
+  schema: objectName.optional(),
+});
+
+/** Table filters: exact names or globs with * and ?. */
+const tablePattern = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters');
+
+export const migrationSpecSchema = z
+  .strictObject({
+    /** Human name: the workflow id is derived from it; letters, digits, '-', '_' and '.'. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+        'must start with a letter or digit and use only letters, digits, ".", "_" and "-" (at most 100)',
+      ),
+    source: endpoint,
+    target: endpoint,
+    strategy: z.enum(['blue-green', 'dual-write']).default('blue-green'),
+    tables: z
+      .strictObject({
+        include: z.array(tablePattern).min(1, 'must name at least one table or pattern').default(['*']),
+        exclude: z.array(tablePattern).default([]),
+      })
+      .default({ include: ['*'], exclude: [] }),
+    plan: z
+      .strictObject({
+        /** Rows the measured sample copy reads in total (spread over the largest tables). */
+        sampleRows: z.number().int().min(0).max(1_000_000).default(20_000),
+        /** SELECT COUNT(*) every table instead of trusting statistics. */
+        exactCounts: z.boolean().default(false),
+        /** How long the planner watches the write rate on both sides. */
+        observeSeconds: z.number().min(0).max(300).default(3),
+        /** A transaction open longer than this is reported as long-running. */
+        longTransactionSeconds: z.number().int().min(1).max(86_400).default(60),
+        /** Skip the per-column data probes (one full scan per table that needs them). */
+        skipDataProbes: z.boolean().default(false),
+      })
+      .default({
+        sampleRows: 20_000,
+        exactCounts: false,
+        observeSeconds: 3,
+        longTransactionSeconds: 60,
+        skipDataProbes: false,
+      }),
+    /** Finding codes accepted knowingly: they stay in the report but no longer block. */
+    acceptRisks: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be a finding code such as NO_PRIMARY_KEY')).default([]),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.source.connection === spec.target.connection && (spec.source.schema ?? '') === (spec.target.schema ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: 'must differ from source: the same connection and schema would migrate a database onto itself',
+      });
+    }
+  });
+
+export type MigrationSpec = z.output<typeof migrationSpecSchema>;
+export type MigrationSpecInput = z.input<typeof migrationSpecSchema>;
+
+export interface SpecProblem {
+  /** Dotted path of the bad field, e.g. "source.connection" or "tables.include.0"; "(spec)" for the root. */
+  path: string;
+  message: string;
+}
+
+/** Error type of a rejected spec: stable, non-retryable, matched by the CLI and tests. */
+export const INVALID_SPEC = 'InvalidSpec';
+
+export type SpecResult = { ok: true; spec: MigrationSpec } | { ok: false; problems: SpecProblem[] };
+
+export function parseMigrationSpec(input: unknown): SpecResult {
+  const result = migrationSpecSchema.safeParse(input);
+  if (result.success) return { ok: true, spec: result.data };
+  const problems = result.error.issues.flatMap((issue): SpecProblem[] =>
+    // One problem per unknown field, each at its own path, so every bad field is named.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: joinPath(issue.path), message: describeIssue(issue) }],
+  );
+  return { ok: false, problems };
+}
+
+function joinPath(path: PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(spec)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `is required (${issue.expected})`;
+  return issue.message;
+}
+
+export function formatSpecProblems(problems: SpecProblem[]): string {
+  return `invalid migration spec (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems
+    .map((p) => `${p.path}: ${p.message}`)
+    .join('; ')}`;
+}

@@ -1,0 +1,2 @@
+// The workflows the worker registers (bundled for Temporal's deterministic sandbox).
+export { planMigration } from './plan';
