@@ -21,8 +21,24 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/engines/**', '**/dataplane/**', '**/connections*', 'pg', 'mysql2*', 'node:*', 'fs', 'child_process'], message: 'workflows and specs stay deterministic: use an activity' },
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'import activities as types only' },
+            {
+              group: [
+                '**/engines/**',
+                '**/dataplane/**',
+                '**/connections*',
+                'pg',
+                'mysql2*',
+                'node:*',
+                'fs',
+                'child_process',
+              ],
+              message: 'workflows and specs stay deterministic: use an activity',
+            },
+            {
+              group: ['**/activities/**'],
+              allowTypeImports: true,
+              message: 'import activities as types only',
+            },
           ],
         },
       ],

@@ -49,7 +49,9 @@ export function resolveConnection(name: string, engine: EngineKind): string {
   if (!url) {
     throw new ConnectionNotConfigured(
       `connection ${name} is not configured on this worker: set CUTOVER_DB_${name}=${engine}://user:password@host:port/database` +
-        (process.env.CUTOVER_CONNECTIONS_FILE ? ` or add ${name} to ${process.env.CUTOVER_CONNECTIONS_FILE}` : ''),
+        (process.env.CUTOVER_CONNECTIONS_FILE
+          ? ` or add ${name} to ${process.env.CUTOVER_CONNECTIONS_FILE}`
+          : ''),
     );
   }
   remember(url);

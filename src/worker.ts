@@ -1,6 +1,12 @@
 // The worker process: polls cutover's task queue, runs the workflows from the cached bundle and the
 // activities that reach the databases. Database URLs come from this process's environment only.
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import * as activities from './activities';
 import { redact } from './connections';
 import { workflowBundlePath } from './temporal/bundle';
@@ -12,13 +18,21 @@ let runtimeInstalled = false;
 export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.CUTOVER_LOG_LEVEL ?? 'WARN').toUpperCase() as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  const level = (process.env.CUTOVER_LOG_LEVEL ?? 'WARN').toUpperCase() as
+    'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       const meta = entry.meta ? ` ${redact(JSON.stringify(entry.meta))}` : '';
-      process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${redact(entry.message)}${meta}\n`);
+      process.stderr.write(
+        `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${redact(entry.message)}${meta}\n`,
+      );
     }),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level === 'TRACE' ? 'TRACE' : 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: {
+        filter: makeTelemetryFilterString({ core: level === 'TRACE' ? 'TRACE' : 'WARN' }),
+        forward: {},
+      },
+    },
   });
 }
 
@@ -28,7 +42,9 @@ export interface WorkerOptions {
   taskQueue?: string;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({

@@ -33,14 +33,32 @@ export function toFailure(err: unknown): ApplicationFailure {
   if (PERMANENT_NAMES.has(e.name) || e instanceof ConnectionNotConfigured) {
     return ApplicationFailure.create({ message, type: e.name, nonRetryable: true });
   }
-  if (typeof code === 'string' && (PERMANENT_MYSQL.has(code) || (/^[0-9A-Z]{5}$/.test(code) && PERMANENT_SQLSTATE.test(code)))) {
-    return ApplicationFailure.create({ message: `${message} (${code})`, type: 'DatabaseRejected', nonRetryable: true });
+  if (
+    typeof code === 'string' &&
+    (PERMANENT_MYSQL.has(code) || (/^[0-9A-Z]{5}$/.test(code) && PERMANENT_SQLSTATE.test(code)))
+  ) {
+    return ApplicationFailure.create({
+      message: `${message} (${code})`,
+      type: 'DatabaseRejected',
+      nonRetryable: true,
+    });
   }
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST)$/.test(code)) {
-    return ApplicationFailure.create({ message: `${message} (${code})`, type: 'DatabaseUnavailable', nonRetryable: false });
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST)$/.test(code)
+  ) {
+    return ApplicationFailure.create({
+      message: `${message} (${code})`,
+      type: 'DatabaseUnavailable',
+      nonRetryable: false,
+    });
   }
   // The stack is redacted and kept: it is what an on-call engineer needs, and holds no secret now.
-  const failure = ApplicationFailure.create({ message, type: e.name === 'Error' ? 'ActivityError' : e.name, nonRetryable: false });
+  const failure = ApplicationFailure.create({
+    message,
+    type: e.name === 'Error' ? 'ActivityError' : e.name,
+    nonRetryable: false,
+  });
   failure.stack = e.stack ? redact(e.stack) : failure.stack;
   return failure;
 }

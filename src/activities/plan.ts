@@ -42,7 +42,11 @@ export const analyzeSourceSchema = adapt(
 );
 
 export const measureSample = adapt(
-  async (input: { spec: MigrationSpec; sourceSchema: string; analysis: Pick<Analysis, 'tables' | 'volume'> }): Promise<SampleMeasurement | null> =>
+  async (input: {
+    spec: MigrationSpec;
+    sourceSchema: string;
+    analysis: Pick<Analysis, 'tables' | 'volume'>;
+  }): Promise<SampleMeasurement | null> =>
     withEngine(input.spec.source, (source) =>
       withEngine(input.spec.target, (target) =>
         measureSampleCopy(source, target, input.sourceSchema, input.analysis.tables, input.analysis.volume, {

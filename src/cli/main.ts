@@ -12,7 +12,9 @@ const program = new Command('cutover')
 
 program
   .command('plan')
-  .description('plan a migration: volume, dependencies, type compatibility, live state, measured time estimates, risks')
+  .description(
+    'plan a migration: volume, dependencies, type compatibility, live state, measured time estimates, risks',
+  )
   .argument('<spec>', 'migration spec (JSON or YAML)')
   .option('--json', 'print the plan as JSON (schema: docs/PLAN.md)')
   .option('-o, --out <file>', 'write the plan to a file instead of stdout')
@@ -32,7 +34,9 @@ program
 
 program
   .command('worker')
-  .description('run a worker for TEMPORAL_ADDRESS (or the local dev server); database URLs come from CUTOVER_DB_<NAME>')
+  .description(
+    'run a worker for TEMPORAL_ADDRESS (or the local dev server); database URLs come from CUTOVER_DB_<NAME>',
+  )
   .action(async () => {
     process.exitCode = await workerCommand();
   });

@@ -25,26 +25,46 @@ function duration(s: number | null): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderPlanMarkdown(r: PlanReport): string {
   const out: string[] = [];
-  const verdictLine = { online: 'online', 'near-zero': 'near-zero downtime', 'maintenance-window': 'maintenance window' }[r.verdict.downtime];
+  const verdictLine = {
+    online: 'online',
+    'near-zero': 'near-zero downtime',
+    'maintenance-window': 'maintenance window',
+  }[r.verdict.downtime];
   out.push(`# Migration plan: ${r.migration}`);
   out.push(
     `${r.source.engine} \`${r.source.connection}\` (${r.source.schema}, ${r.live.source.serverVersion}) -> ${r.target.engine} \`${r.target.connection}\` (${r.target.schema}, ${r.live.target.serverVersion}), generated ${r.generatedAt}`,
   );
   out.push(`## Verdict: ${verdictLine}`);
   out.push(r.verdict.reasons.map((x) => `- ${x}`).join('\n'));
-  if (!r.verdict.canStartOnline) out.push('**An online move cannot start until the blocking findings are resolved or accepted by name (`acceptRisks`).**');
+  if (!r.verdict.canStartOnline)
+    out.push(
+      '**An online move cannot start until the blocking findings are resolved or accepted by name (`acceptRisks`).**',
+    );
 
   const e = r.estimates;
   out.push('## Estimates');
   out.push(
     table(
       ['rows', 'data', 'copy', 'validation', 'catch-up', 'cutover write pause'],
-      [[num(e.totalRows), bytes(e.totalBytes), duration(e.copySeconds), duration(e.validationSeconds), duration(e.catchUpSeconds), duration(e.cutoverDowntimeSeconds)]],
+      [
+        [
+          num(e.totalRows),
+          bytes(e.totalBytes),
+          duration(e.copySeconds),
+          duration(e.validationSeconds),
+          duration(e.catchUpSeconds),
+          duration(e.cutoverDowntimeSeconds),
+        ],
+      ],
     ),
   );
   out.push(e.basis.map((b) => `- ${b}`).join('\n'));
@@ -60,7 +80,13 @@ export function renderPlanMarkdown(r: PlanReport): string {
   out.push(
     table(
       ['severity', 'code', 'where', 'finding', 'mitigation'],
-      r.risks.map((f) => [f.severity, f.code, f.table ? `${f.table}${f.column ? `.${f.column}` : ''}` : '', f.finding, f.mitigation]),
+      r.risks.map((f) => [
+        f.severity,
+        f.code,
+        f.table ? `${f.table}${f.column ? `.${f.column}` : ''}` : '',
+        f.finding,
+        f.mitigation,
+      ]),
     ),
   );
 
@@ -80,10 +106,16 @@ export function renderPlanMarkdown(r: PlanReport): string {
 
   out.push('## Dependencies');
   out.push(`Copy and validation order: ${r.dependencies.copyOrder.join(' -> ')}`);
-  if (r.dependencies.cycles.length) out.push(`Cycles: ${r.dependencies.cycles.map((c) => c.join(' <-> ')).join('; ')}`);
+  if (r.dependencies.cycles.length)
+    out.push(`Cycles: ${r.dependencies.cycles.map((c) => c.join(' <-> ')).join('; ')}`);
   if (r.manualItems.length) {
     out.push('### To port by hand');
-    out.push(table(['kind', 'name', 'note'], r.manualItems.map((m) => [m.kind, m.name, m.note])));
+    out.push(
+      table(
+        ['kind', 'name', 'note'],
+        r.manualItems.map((m) => [m.kind, m.name, m.note]),
+      ),
+    );
   }
 
   out.push('## Column mapping');
@@ -92,7 +124,14 @@ export function renderPlanMarkdown(r: PlanReport): string {
     out.push(
       table(
         ['column', 'source', 'target', 'lossy', 'reverse ok', 'notes'],
-        t.columns.map((c) => [c.column, c.sourceType, c.targetType, c.lossy ? 'yes' : '', c.reverseLossless ? 'yes' : 'NO', c.notes.join('; ')]),
+        t.columns.map((c) => [
+          c.column,
+          c.sourceType,
+          c.targetType,
+          c.lossy ? 'yes' : '',
+          c.reverseLossless ? 'yes' : 'NO',
+          c.notes.join('; '),
+        ]),
       ),
     );
   }
@@ -106,8 +145,14 @@ export function renderPlanMarkdown(r: PlanReport): string {
       `- ${side}: ${s.serverVersion}, ${s.activeConnections}${s.maxConnections ? `/${s.maxConnections}` : ''} connections, ${s.longTransactions.length} long transaction(s), ${s.replica ? `replica (lag ${s.replica.lagSeconds ?? '?'} s)` : 'not a replica'}, ${s.readOnly ? 'read-only' : 'writable'}, ${s.writesPerSecond.toFixed(1)} writes/s, round trip ${s.roundTripMs.toFixed(2)} ms`,
     );
     const missing = s.privileges.filter((p) => !p.granted).map((p) => p.capability);
-    out.push(`  - privileges: ${missing.length ? `missing: ${missing.join('; ')}` : 'all needed privileges granted'}`);
-    out.push(`  - settings: ${Object.entries(s.settings).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(', ')}`);
+    out.push(
+      `  - privileges: ${missing.length ? `missing: ${missing.join('; ')}` : 'all needed privileges granted'}`,
+    );
+    out.push(
+      `  - settings: ${Object.entries(s.settings)
+        .map(([k, v]) => `${k}=${v ?? 'n/a'}`)
+        .join(', ')}`,
+    );
   }
 
   out.push('## Forward path');

@@ -14,7 +14,11 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(options: { log: (line: string) => void; inProcessWorker?: 'auto' | 'always'; taskQueue?: string }): Promise<Session> {
+export async function openSession(options: {
+  log: (line: string) => void;
+  inProcessWorker?: 'auto' | 'always';
+  taskQueue?: string;
+}): Promise<Session> {
   const configured = configuredTarget();
   let address: string;
   let namespace = 'default';

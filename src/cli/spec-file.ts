@@ -23,7 +23,9 @@ export function readSpecFile(path: string): unknown {
   // YAML is a superset of JSON: one parser for both, with line numbers in its errors.
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) {
-    throw new SpecFileError(`spec file ${path} is not valid YAML/JSON: ${doc.errors.map((e) => e.message).join('; ')}`);
+    throw new SpecFileError(
+      `spec file ${path} is not valid YAML/JSON: ${doc.errors.map((e) => e.message).join('; ')}`,
+    );
   }
   return doc.toJS();
 }

@@ -28,10 +28,7 @@ const endpoint = z.strictObject({
 });
 
 /** Table filters: exact names or globs with * and ?. */
-const tablePattern = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters');
+const tablePattern = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
 export const migrationSpecSchema = z
   .strictObject({
@@ -72,14 +69,20 @@ export const migrationSpecSchema = z
         skipDataProbes: false,
       }),
     /** Finding codes accepted knowingly: they stay in the report but no longer block. */
-    acceptRisks: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be a finding code such as NO_PRIMARY_KEY')).default([]),
+    acceptRisks: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be a finding code such as NO_PRIMARY_KEY'))
+      .default([]),
   })
   .superRefine((spec, ctx) => {
-    if (spec.source.connection === spec.target.connection && (spec.source.schema ?? '') === (spec.target.schema ?? '')) {
+    if (
+      spec.source.connection === spec.target.connection &&
+      (spec.source.schema ?? '') === (spec.target.schema ?? '')
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['target'],
-        message: 'must differ from source: the same connection and schema would migrate a database onto itself',
+        message:
+          'must differ from source: the same connection and schema would migrate a database onto itself',
       });
     }
   });
@@ -115,7 +118,8 @@ function joinPath(path: PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `is required (${issue.expected})`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return `is required (${issue.expected})`;
   return issue.message;
 }
 

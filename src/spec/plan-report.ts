@@ -67,7 +67,15 @@ export interface SideState {
 
 export interface SampleMeasurement {
   /** Tables the sample was drawn from: rows and bytes taken from each, and the time each part took. */
-  tables: { table: string; rows: number; bytes: number; readMs: number; loadMs: number; upsertMs: number; typed: boolean }[];
+  tables: {
+    table: string;
+    rows: number;
+    bytes: number;
+    readMs: number;
+    loadMs: number;
+    upsertMs: number;
+    typed: boolean;
+  }[];
   rows: number;
   bytes: number;
   readMs: number;

@@ -45,10 +45,15 @@ export function findTemporalCli(): string | undefined {
 }
 
 /** The CLI's path, building it once with `go install` when it is nowhere to be found. */
-export function ensureTemporalCli(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
+export function ensureTemporalCli(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): string {
   const found = findTemporalCli();
   if (found) return found;
-  const go = process.env.GO ?? onPath('go') ?? (executable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go =
+    process.env.GO ??
+    onPath('go') ??
+    (executable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new Error(
       'Temporal CLI not found and no Go toolchain to build it: install Go, or set TEMPORAL_CLI_PATH to a temporal binary',
@@ -65,11 +70,17 @@ export function ensureTemporalCli(log: (line: string) => void = (l) => process.s
       encoding: 'utf8',
     });
     if (result.status === 0 && executable(join(dir, 'temporal'))) return join(dir, 'temporal');
-    const why = (result.stderr || result.error?.message || `exit ${result.status}`).trim().split('\n').slice(-3).join(' | ');
+    const why = (result.stderr || result.error?.message || `exit ${result.status}`)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     log(`cutover: go install of the Temporal CLI ${version} failed: ${why}`);
     failures.push(`${version}: ${why}`);
   }
-  throw new Error(`could not build the Temporal CLI (${failures.join('; ')}); set TEMPORAL_CLI_PATH to a temporal binary`);
+  throw new Error(
+    `could not build the Temporal CLI (${failures.join('; ')}); set TEMPORAL_CLI_PATH to a temporal binary`,
+  );
 }
 
 export function temporalCliVersion(path: string): string {

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -67,7 +68,9 @@ async function waitUntilUp(address: string, child: ChildProcess, logFile?: strin
     if (await isServerUp(address)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`temporal dev server on ${address} was not ready after 60 s${logFile ? ` (see ${logFile})` : ''}`);
+  throw new Error(
+    `temporal dev server on ${address} was not ready after 60 s${logFile ? ` (see ${logFile})` : ''}`,
+  );
 }
 
 /** Register cutover's search attributes that the namespace does not have yet. */
@@ -75,12 +78,17 @@ export async function registerSearchAttributes(address: string, namespace = 'def
   const connection = await Connection.connect({ address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+    const known = new Set([
+      ...Object.keys(existing.customAttributes ?? {}),
+      ...Object.keys(existing.systemAttributes ?? {}),
+    ]);
     const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
     if (missing.length) {
       await connection.operatorService.addSearchAttributes({
         namespace,
-        searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPES[key.type] ?? KEYWORD])),
+        searchAttributes: Object.fromEntries(
+          missing.map((key) => [key.name, INDEXED_TYPES[key.type] ?? KEYWORD]),
+        ),
       });
     }
     return missing.map((key) => key.name);
@@ -99,7 +107,16 @@ export interface RunningServer {
 export async function startDevServer(options: DevServerOptions): Promise<RunningServer> {
   const cli = ensureTemporalCli();
   const address = `127.0.0.1:${options.port}`;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
+  ];
   args.push('--namespace', options.namespace ?? 'default');
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
@@ -119,7 +136,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const child = spawn(cli, args, { stdio, detached: options.detached ?? false });
   if (options.detached) {
     child.unref();
-    writeFileSync(join(dirname(options.logFile ?? options.dbFile ?? dataDir()), 'temporal-server.pid'), `${child.pid}\n`);
+    writeFileSync(
+      join(dirname(options.logFile ?? options.dbFile ?? dataDir()), 'temporal-server.pid'),
+      `${child.pid}\n`,
+    );
   }
   await waitUntilUp(address, child, options.logFile);
   await registerSearchAttributes(address, options.namespace);
@@ -154,7 +174,21 @@ export async function ensureEmbeddedServer(
     await registerSearchAttributes(address);
     return { address, uiUrl, started: false };
   }
-  log(`cutover: starting a local Temporal dev server on ${address} (Web UI ${uiUrl}, data in ${options.dbFile})`);
+  log(
+    `cutover: starting a local Temporal dev server on ${address} (Web UI ${uiUrl}, data in ${options.dbFile})`,
+  );
   await startDevServer(options);
   return { address, uiUrl, started: true };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for test servers and side-by-side dev servers). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -12,21 +12,43 @@ import type * as activities from '../activities';
 import { formatSpecProblems, INVALID_SPEC, parseMigrationSpec } from '../spec/migration-spec';
 import type { PlanReport } from '../spec/plan-report';
 import { planStatusQuery, type PlanPhase, type PlanStatus } from './messages';
-import { MigrationName, MigrationPhase, MigrationStrategy, SourceEngine, TargetEngine } from './search-attributes';
+import {
+  MigrationName,
+  MigrationPhase,
+  MigrationStrategy,
+  SourceEngine,
+  TargetEngine,
+} from './search-attributes';
 
-const NON_RETRYABLE = ['InvalidSpec', 'ConnectionNotConfigured', 'PlanInputError', 'DatabaseRejected', 'RefusedError'];
+const NON_RETRYABLE = [
+  'InvalidSpec',
+  'ConnectionNotConfigured',
+  'PlanInputError',
+  'DatabaseRejected',
+  'RefusedError',
+];
 
 const quick = proxyActivities<typeof activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 });
 
 /** Probing scans whole tables: long, but alive as long as it heartbeats. */
 const long = proxyActivities<typeof activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 });
 
 export async function planMigration(input: unknown): Promise<PlanReport> {

@@ -8,4 +8,10 @@ export const SourceEngine = defineSearchAttributeKey('SourceEngine', SearchAttri
 export const TargetEngine = defineSearchAttributeKey('TargetEngine', SearchAttributeType.KEYWORD);
 export const MigrationStrategy = defineSearchAttributeKey('MigrationStrategy', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [MigrationName, MigrationPhase, SourceEngine, TargetEngine, MigrationStrategy];
+export const ALL_SEARCH_ATTRIBUTES = [
+  MigrationName,
+  MigrationPhase,
+  SourceEngine,
+  TargetEngine,
+  MigrationStrategy,
+];

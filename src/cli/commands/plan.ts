@@ -5,7 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { formatSpecProblems, parseMigrationSpec, type MigrationSpec } from '../../spec/migration-spec';
 import type { PlanReport } from '../../spec/plan-report';
 import { planStatusQuery } from '../../workflows/messages';
-import { MigrationName, MigrationStrategy, SourceEngine, TargetEngine } from '../../workflows/search-attributes';
+import {
+  MigrationName,
+  MigrationStrategy,
+  SourceEngine,
+  TargetEngine,
+} from '../../workflows/search-attributes';
 import { renderPlanMarkdown } from '../plan-markdown';
 import { describeFailure, dim, EXIT, log, red } from '../output';
 import { openSession } from '../session';
@@ -38,7 +43,9 @@ export async function planCommand(specPath: string, options: PlanOptions): Promi
   }
   const result = await runPlan(parsed.spec, options);
   if (!result.ok) return EXIT.failed;
-  const text = options.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderPlanMarkdown(result.report);
+  const text = options.json
+    ? `${JSON.stringify(result.report, null, 2)}\n`
+    : renderPlanMarkdown(result.report);
   if (options.out) {
     writeFileSync(options.out, text);
     log(`cutover: plan written to ${options.out}`);
@@ -48,8 +55,15 @@ export async function planCommand(specPath: string, options: PlanOptions): Promi
   return EXIT.ok;
 }
 
-export async function runPlan(spec: MigrationSpec, options: PlanOptions): Promise<{ ok: true; report: PlanReport; workflowId: string } | { ok: false }> {
-  const session = await openSession({ log, inProcessWorker: options.inProcessWorker, taskQueue: options.taskQueue });
+export async function runPlan(
+  spec: MigrationSpec,
+  options: PlanOptions,
+): Promise<{ ok: true; report: PlanReport; workflowId: string } | { ok: false }> {
+  const session = await openSession({
+    log,
+    inProcessWorker: options.inProcessWorker,
+    taskQueue: options.taskQueue,
+  });
   const workflowId = `plan-${spec.name}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
   try {
     const handle = await session.client.workflow.start('planMigration', {
@@ -63,7 +77,11 @@ export async function runPlan(spec: MigrationSpec, options: PlanOptions): Promis
         { key: MigrationStrategy, value: spec.strategy },
       ],
     });
-    log(dim(`cutover: planning ${spec.name} as workflow ${workflowId}${session.uiUrl ? ` (${session.uiUrl}/namespaces/default/workflows/${workflowId})` : ''}`));
+    log(
+      dim(
+        `cutover: planning ${spec.name} as workflow ${workflowId}${session.uiUrl ? ` (${session.uiUrl}/namespaces/default/workflows/${workflowId})` : ''}`,
+      ),
+    );
     let last = '';
     const poll = setInterval(() => {
       handle
@@ -83,7 +101,11 @@ export async function runPlan(spec: MigrationSpec, options: PlanOptions): Promis
     }
   } catch (err) {
     const failure = describeFailure(err);
-    log(red(`cutover: plan ${workflowId} failed${failure.type ? ` (${failure.type})` : ''}: ${failure.message}`));
+    log(
+      red(
+        `cutover: plan ${workflowId} failed${failure.type ? ` (${failure.type})` : ''}: ${failure.message}`,
+      ),
+    );
     return { ok: false };
   } finally {
     await session.close();

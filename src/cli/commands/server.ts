@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { dataDir, startDevServer } from '../../temporal/dev-server';
 import { log } from '../output';
 
-export async function serverCommand(options: { port: string; uiPort: string; dbFile?: string }): Promise<number> {
+export async function serverCommand(options: {
+  port: string;
+  uiPort: string;
+  dbFile?: string;
+}): Promise<number> {
   const server = await startDevServer({
     port: Number(options.port),
     uiPort: Number(options.uiPort),

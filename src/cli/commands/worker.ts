@@ -10,7 +10,9 @@ export async function workerCommand(): Promise<number> {
   const namespace = configured?.namespace ?? 'default';
   // Workflows upsert these attributes; a cluster without them would fail every workflow task.
   await registerSearchAttributes(address, namespace).catch((err: Error) =>
-    log(`cutover: could not register search attributes on ${namespace} (${err.message}); register them with an admin`),
+    log(
+      `cutover: could not register search attributes on ${namespace} (${err.message}); register them with an admin`,
+    ),
   );
   const { worker } = await createWorker({ address, namespace });
   log(`cutover: worker polling task queue ${TASK_QUEUE} on ${address} (namespace ${namespace})`);

@@ -40,7 +40,9 @@ export function selectedTables(source: SchemaModel, include: string[], exclude: 
     );
   }
   if (!selected.length) {
-    throw new PlanInputError(`no table of ${source.engine} schema ${JSON.stringify(source.schema)} matches tables.include minus tables.exclude`);
+    throw new PlanInputError(
+      `no table of ${source.engine} schema ${JSON.stringify(source.schema)} matches tables.include minus tables.exclude`,
+    );
   }
   const set = new Set(selected);
   return source.tables.filter((t) => set.has(t.name));
@@ -64,14 +66,21 @@ export async function analyzeSchema(
     const results = probes.length ? await engine.probe(source.schema, table.name, probes) : [];
     const { plan, findings: tableFindings } = analyzeTable(from, to, table, results, source);
     findings.push(...tableFindings);
-    plans.push({ table: table.name, targetTable: table.name, primaryKey: table.primaryKey, columns: plan.columns, copyOrder: 0 });
+    plans.push({
+      table: table.name,
+      targetTable: table.name,
+      primaryKey: table.primaryKey,
+      columns: plan.columns,
+      copyOrder: 0,
+    });
     options.onTable?.(table.name, ++done, tables.length);
   }
   if (options.skipDataProbes) {
     findings.push({
       severity: 'medium',
       code: 'DATA_PROBES_SKIPPED',
-      finding: 'plan.skipDataProbes is set: risky conversions were judged from the schema alone, not from the data',
+      finding:
+        'plan.skipDataProbes is set: risky conversions were judged from the schema alone, not from the data',
       mitigation: 'run the plan once without skipDataProbes before the migration',
     });
   }
@@ -88,7 +97,8 @@ export async function analyzeSchema(
       code: 'FK_CYCLE',
       table: cycle[0],
       finding: `foreign keys form a cycle through ${cycle.join(' -> ')}: no load order satisfies them`,
-      mitigation: 'foreign keys are created after the bulk load (cutover does this for every FK); keep them NOT VALID until validated if the tables are large',
+      mitigation:
+        'foreign keys are created after the bulk load (cutover does this for every FK); keep them NOT VALID until validated if the tables are large',
     });
   }
 
@@ -120,7 +130,8 @@ function targetConflicts(tables: TableModel[], target: SchemaModel): Finding[] {
         code: 'TARGET_TABLE_EXISTS',
         table: t.name,
         finding: `${target.engine} schema ${JSON.stringify(target.schema)} already has a table ${JSON.stringify(t.name)}${rows > 0 ? ` holding about ${rows} rows` : ''}`,
-        mitigation: 'migrate into an empty schema, drop the table after checking it is not needed, or exclude the table',
+        mitigation:
+          'migrate into an empty schema, drop the table after checking it is not needed, or exclude the table',
       },
     ];
   });
@@ -130,16 +141,32 @@ function targetConflicts(tables: TableModel[], target: SchemaModel): Finding[] {
 function manualItems(source: SchemaModel, selected: Set<string>): PlanReport['manualItems'] {
   const items: PlanReport['manualItems'] = [];
   for (const t of source.triggers.filter((t) => selected.has(t.table))) {
-    items.push({ kind: 'trigger', name: `${t.table}.${t.name}`, note: `${t.timing}: rewrite as a trigger function on the target` });
+    items.push({
+      kind: 'trigger',
+      name: `${t.table}.${t.name}`,
+      note: `${t.timing}: rewrite as a trigger function on the target`,
+    });
   }
   for (const v of source.views) {
-    items.push({ kind: 'view', name: v.name, note: `${v.materialized ? 'materialized view' : 'view'}: translate the SQL and create it after the copy` });
+    items.push({
+      kind: 'view',
+      name: v.name,
+      note: `${v.materialized ? 'materialized view' : 'view'}: translate the SQL and create it after the copy`,
+    });
   }
   for (const r of source.routines) {
-    items.push({ kind: 'routine', name: r.name, note: `${r.kind} in ${r.language}: rewrite in the target's procedural language` });
+    items.push({
+      kind: 'routine',
+      name: r.name,
+      note: `${r.kind} in ${r.language}: rewrite in the target's procedural language`,
+    });
   }
   for (const e of source.events) {
-    items.push({ kind: 'event', name: e.name, note: `scheduled ${e.schedule} (${e.status}): move to pg_cron or an external scheduler` });
+    items.push({
+      kind: 'event',
+      name: e.name,
+      note: `scheduled ${e.schedule} (${e.status}): move to pg_cron or an external scheduler`,
+    });
   }
   return items;
 }

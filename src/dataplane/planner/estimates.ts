@@ -21,22 +21,38 @@ export function estimate(
   const totalRows = volume.reduce((n, v) => n + rowsOf(v), 0);
   const totalBytes = volume.reduce((n, v) => n + v.dataBytes, 0);
   const basis: string[] = [];
-  const none = { totalRows, totalBytes, copySeconds: null, validationSeconds: null, catchUpSeconds: null, cutoverDowntimeSeconds: null };
+  const none = {
+    totalRows,
+    totalBytes,
+    copySeconds: null,
+    validationSeconds: null,
+    catchUpSeconds: null,
+    cutoverDowntimeSeconds: null,
+  };
   if (!sample) {
-    basis.push('no sample copy could be measured (no table with a primary key and rows, or plan.sampleRows = 0): no time estimate');
+    basis.push(
+      'no sample copy could be measured (no table with a primary key and rows, or plan.sampleRows = 0): no time estimate',
+    );
     return { ...none, basis };
   }
 
   // Copy: each table at its own measured rate if it was sampled, else at the overall sample rate.
-  const perTable = new Map(sample.tables.map((t) => [t.table, (t.rows * 1000) / Math.max(t.readMs + t.loadMs, 1)]));
-  const copySeconds = volume.reduce((s, v) => s + rowsOf(v) / (perTable.get(v.table) ?? sample.copyRowsPerSecond), 0);
+  const perTable = new Map(
+    sample.tables.map((t) => [t.table, (t.rows * 1000) / Math.max(t.readMs + t.loadMs, 1)]),
+  );
+  const copySeconds = volume.reduce(
+    (s, v) => s + rowsOf(v) / (perTable.get(v.table) ?? sample.copyRowsPerSecond),
+    0,
+  );
   basis.push(
     `copy: rows of each table / its sampled read+load rate (overall ${Math.round(sample.copyRowsPerSecond)} rows/s over ${sample.rows} sampled rows), one stream; parallel slices only shorten it`,
   );
 
   // Validation scans both sides at once; the source scan rate was measured, the target is assumed no slower.
   const validationSeconds = totalRows / sample.scanRowsPerSecond;
-  basis.push(`validation: ${totalRows} rows / measured source scan rate ${Math.round(sample.scanRowsPerSecond)} rows/s`);
+  basis.push(
+    `validation: ${totalRows} rows / measured source scan rate ${Math.round(sample.scanRowsPerSecond)} rows/s`,
+  );
 
   // Catch-up: changes written during the copy, applied while writes go on.
   const writeRate = source.writesPerSecond;
@@ -48,7 +64,9 @@ export function estimate(
       `catch-up: ${round(writeRate)} source writes/s observed x copy time, applied at the measured upsert rate ${Math.round(apply)} rows/s minus the write rate`,
     );
   } else {
-    basis.push(`catch-up: never converges: the source writes ${round(writeRate)} rows/s, the target upserts only ${Math.round(apply)} rows/s`);
+    basis.push(
+      `catch-up: never converges: the source writes ${round(writeRate)} rows/s, the target upserts only ${Math.round(apply)} rows/s`,
+    );
   }
 
   // Cutover: fence up, drain what arrived meanwhile, re-validate rows changed since the last

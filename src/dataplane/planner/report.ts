@@ -1,5 +1,11 @@
 // Assemble the plan report from the measured parts. Pure: the same inputs give the same report.
-import { PLAN_REPORT_VERSION, type Finding, type PlanReport, type SampleMeasurement, type SideState } from '../../spec/plan-report';
+import {
+  PLAN_REPORT_VERSION,
+  type Finding,
+  type PlanReport,
+  type SampleMeasurement,
+  type SideState,
+} from '../../spec/plan-report';
 import type { MigrationSpec } from '../../spec/migration-spec';
 import type { Analysis } from './analysis';
 import { estimate } from './estimates';
@@ -16,7 +22,14 @@ export interface PlanParts {
   sample: SampleMeasurement | null;
 }
 
-export function assemblePlanReport({ spec, generatedAt, analysis, source, target, sample }: PlanParts): PlanReport {
+export function assemblePlanReport({
+  spec,
+  generatedAt,
+  analysis,
+  source,
+  target,
+  sample,
+}: PlanParts): PlanReport {
   const estimates = estimate(analysis.tables, analysis.volume, sample, source, target);
   const risks = [...analysis.findings, ...liveFindings(source, target, spec.plan.longTransactionSeconds)];
   if (estimates.catchUpSeconds === null && sample) {

@@ -77,7 +77,14 @@ export async function measureSampleCopy(
       }
     }
     if (!result) continue;
-    measured.push({ table: table.table, rows: batch.rows.length, bytes: batch.bytes, readMs, ...result, typed });
+    measured.push({
+      table: table.table,
+      rows: batch.rows.length,
+      bytes: batch.bytes,
+      readMs,
+      ...result,
+      typed,
+    });
   }
   if (!measured.length) return null;
 

@@ -2,9 +2,14 @@
 // backward paths spelled out step by step for the people who will run and approve the move.
 import type { DowntimeCategory, Estimates, Finding, SideState, TablePlan } from '../../spec/plan-report';
 
-const has = (s: SideState, capability: string) => s.privileges.find((p) => p.capability.startsWith(capability));
+const has = (s: SideState, capability: string) =>
+  s.privileges.find((p) => p.capability.startsWith(capability));
 
-export function liveFindings(source: SideState, target: SideState, longTransactionSeconds: number): Finding[] {
+export function liveFindings(
+  source: SideState,
+  target: SideState,
+  longTransactionSeconds: number,
+): Finding[] {
   const out: Finding[] = [];
   for (const [side, s] of [
     ['source', source],
@@ -16,7 +21,8 @@ export function liveFindings(source: SideState, target: SideState, longTransacti
         severity: 'medium',
         code: 'LONG_TRANSACTIONS',
         finding: `${s.longTransactions.length} transaction(s) on the ${side} have been open longer than ${longTransactionSeconds} s (longest ${Math.round(worst)} s, user ${s.longTransactions[0]!.user})`,
-        mitigation: 'installing capture and fence triggers waits for their locks: finish or kill them before starting',
+        mitigation:
+          'installing capture and fence triggers waits for their locks: finish or kill them before starting',
       });
     }
     if (s.maxConnections && s.activeConnections >= 0.8 * s.maxConnections) {
@@ -24,7 +30,8 @@ export function liveFindings(source: SideState, target: SideState, longTransacti
         severity: 'medium',
         code: 'CONNECTIONS_NEAR_LIMIT',
         finding: `the ${side} has ${s.activeConnections} of ${s.maxConnections} connections in use`,
-        mitigation: 'the copy opens several connections per table slice: raise max_connections or lower the copy parallelism',
+        mitigation:
+          'the copy opens several connections per table slice: raise max_connections or lower the copy parallelism',
       });
     }
     if (s.replica && (s.replica.lagSeconds ?? 0) > 0) {
@@ -77,7 +84,8 @@ export function liveFindings(source: SideState, target: SideState, longTransacti
     out.push({
       severity: 'blocking',
       code: 'TRIGGERS_SILENT_ON_ROW_REPLICA',
-      finding: 'the source is a MySQL replica applying row-based events: triggers on a replica do not fire for them, so trigger capture would miss every change',
+      finding:
+        'the source is a MySQL replica applying row-based events: triggers on a replica do not fire for them, so trigger capture would miss every change',
       mitigation: 'point the source connection at the primary',
     });
   }
@@ -89,7 +97,10 @@ export function liveFindings(source: SideState, target: SideState, longTransacti
       mitigation: 'point the target connection at a writable primary',
     });
   }
-  const logical = source.engine === 'postgres' ? source.settings.wal_level === 'logical' : source.settings.log_bin === 'ON' && source.settings.binlog_format === 'ROW';
+  const logical =
+    source.engine === 'postgres'
+      ? source.settings.wal_level === 'logical'
+      : source.settings.log_bin === 'ON' && source.settings.binlog_format === 'ROW';
   out.push({
     severity: 'info',
     code: 'CAPTURE_METHOD',
@@ -107,18 +118,38 @@ export function downtimeVerdict(
   estimates: Estimates,
 ): { downtime: DowntimeCategory; reasons: string[]; canStartOnline: boolean } {
   const blockers = findings.filter((f) => f.severity === 'blocking' && !accepted.includes(f.code));
-  const reasons: string[] = blockers.map((f) => `${f.code}${f.table ? ` (${f.table}${f.column ? `.${f.column}` : ''})` : ''}: ${f.finding}`);
+  const reasons: string[] = blockers.map(
+    (f) => `${f.code}${f.table ? ` (${f.table}${f.column ? `.${f.column}` : ''})` : ''}: ${f.finding}`,
+  );
   if (blockers.length) return { downtime: 'maintenance-window', reasons, canStartOnline: false };
   if (estimates.cutoverDowntimeSeconds === null) {
-    return { downtime: 'maintenance-window', reasons: ['no measured sample: the write downtime cannot be bounded'], canStartOnline: true };
+    return {
+      downtime: 'maintenance-window',
+      reasons: ['no measured sample: the write downtime cannot be bounded'],
+      canStartOnline: true,
+    };
   }
   if (estimates.catchUpSeconds === null) {
-    return { downtime: 'maintenance-window', reasons: ['change capture cannot keep up with the source write rate'], canStartOnline: true };
+    return {
+      downtime: 'maintenance-window',
+      reasons: ['change capture cannot keep up with the source write rate'],
+      canStartOnline: true,
+    };
   }
   const d = estimates.cutoverDowntimeSeconds;
-  if (d < 1) return { downtime: 'online', reasons: [`estimated write pause at cutover ${d} s`], canStartOnline: true };
-  if (d < 60) return { downtime: 'near-zero', reasons: [`estimated write pause at cutover ${d} s`], canStartOnline: true };
-  return { downtime: 'maintenance-window', reasons: [`estimated write pause at cutover ${d} s`], canStartOnline: true };
+  if (d < 1)
+    return { downtime: 'online', reasons: [`estimated write pause at cutover ${d} s`], canStartOnline: true };
+  if (d < 60)
+    return {
+      downtime: 'near-zero',
+      reasons: [`estimated write pause at cutover ${d} s`],
+      canStartOnline: true,
+    };
+  return {
+    downtime: 'maintenance-window',
+    reasons: [`estimated write pause at cutover ${d} s`],
+    canStartOnline: true,
+  };
 }
 
 export function forwardPath(tables: TablePlan[], sourceEngine: string, targetEngine: string): string[] {
@@ -127,7 +158,10 @@ export function forwardPath(tables: TablePlan[], sourceEngine: string, targetEng
     `preflight: re-run these checks; stop on any blocking finding not accepted by name in the spec`,
     `prepare target: create ${n} table(s) on ${targetEngine} with primary keys only (secondary indexes and foreign keys come after the load)`,
     `install capture: add change-capture triggers and a changelog on the ${sourceEngine} source, before the copy starts`,
-    `copy: ${n} table(s) in key-range slices, parents first (${tables.slice(0, 5).map((t) => t.table).join(', ')}${n > 5 ? ', ...' : ''}), checkpointed per chunk`,
+    `copy: ${n} table(s) in key-range slices, parents first (${tables
+      .slice(0, 5)
+      .map((t) => t.table)
+      .join(', ')}${n > 5 ? ', ...' : ''}), checkpointed per chunk`,
     'build: secondary indexes, then foreign keys (NOT VALID, then validated), then identity/sequence values set past the maximum',
     'catch up: apply the changelog by primary key until the lag stays under the threshold',
     'validate: row counts and chunked checksums on both sides, drill down to differing keys, re-check after catch-up',
@@ -139,7 +173,9 @@ export function forwardPath(tables: TablePlan[], sourceEngine: string, targetEng
 }
 
 export function backwardPath(tables: TablePlan[]): string[] {
-  const lossy = tables.flatMap((t) => t.columns.filter((c) => !c.reverseLossless).map((c) => `${t.table}.${c.column}`));
+  const lossy = tables.flatMap((t) =>
+    t.columns.filter((c) => !c.reverseLossless).map((c) => `${t.table}.${c.column}`),
+  );
   return [
     'before cutover: stop capture, drop the capture triggers and changelog on the source, drop what was created on the target; the source was never fenced or changed otherwise',
     'after cutover: fence writes on the target, drain reverse capture so every write made on the target reaches the source, validate, switch routing back to the source, lift the source fence',
