@@ -2,6 +2,7 @@
 // shop (awkward data included) planned for a move to an empty PostgreSQL database.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { renderPlanMarkdown } from '../../src/cli/plan-markdown';
 import type { PlanReport } from '../../src/spec/plan-report';
 import { createSampleShop } from '../../scripts/sample-shop';
 import {
@@ -137,4 +138,14 @@ test('live state of both sides is measured', () => {
   assert.ok('binlog_format' in report.live.source.settings);
   assert.ok('wal_level' in report.live.target.settings);
   assert.ok(report.live.source.roundTripMs > 0);
+});
+
+test('the Markdown report shows the verdict, the risks and the mapping', () => {
+  const md = renderPlanMarkdown(report);
+  assert.match(md, /^# Migration plan: sample-shop/);
+  assert.match(md, /## Verdict: maintenance window/);
+  assert.match(md, /\| blocking \| NO_PRIMARY_KEY \| audit_log \|/);
+  assert.match(md, /### customers \(key: id\)/);
+  assert.match(md, /\| is_active \| tinyint\(1\) \| smallint \|/);
+  assert.match(md, /## Backward path \(rollback\)/);
 });
