@@ -60,8 +60,11 @@ export interface Engine {
   /** The schema used when a spec names none. */
   defaultSchema(): Promise<string>;
   introspect(options?: IntrospectOptions): Promise<SchemaModel>;
-  /** Current activity, settings and privileges; long transactions are those older than the threshold. */
-  liveState(options?: { longTransactionSeconds?: number }): Promise<LiveState>;
+  /**
+   * Current activity, settings and privileges (checked on `schema`, default the connection's);
+   * long transactions are those older than the threshold.
+   */
+  liveState(options?: { longTransactionSeconds?: number; schema?: string }): Promise<LiveState>;
   /** Answer several probes on one table with a single scan. */
   probe(schema: string, table: string, probes: ColumnProbe[]): Promise<ProbeResult[]>;
   /** Read up to `limit` rows of the given columns in primary-key order (or any order without one). */
