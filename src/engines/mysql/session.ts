@@ -1,0 +1,34 @@
+// The small amount of driver plumbing the MySQL engine modules share: one connection type, a typed
+// query helper and what kind of server we are talking to.
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+
+export type Conn = PoolConnection;
+
+/** Run a parameterised query and return its rows as plain objects. */
+export async function queryRows<T>(conn: Conn, sql: string, params: unknown[] = []): Promise<T[]> {
+  const [rows] = await conn.query<RowDataPacket[]>(sql, params);
+  return rows as unknown as T[];
+}
+
+export interface ServerInfo {
+  /** "MariaDB 10.11.19" or "MySQL 8.0.36". */
+  version: string;
+  mariadb: boolean;
+}
+
+export async function serverInfo(conn: Conn): Promise<ServerInfo> {
+  const [row] = await queryRows<{ v: string }>(conn, 'SELECT VERSION() AS v');
+  const raw = row?.v ?? '';
+  const mariadb = /mariadb/i.test(raw);
+  // MariaDB may prefix "5.5.5-" for old replication clients; the real version precedes "-MariaDB".
+  const number =
+    (mariadb ? /(\d+\.\d+\.\d+)-mariadb/i.exec(raw)?.[1] : undefined) ?? /^\d+(\.\d+)*/.exec(raw)?.[0] ?? raw;
+  return { version: `${mariadb ? 'MariaDB' : 'MySQL'} ${number}`, mariadb };
+}
+
+/** information_schema / SHOW numbers arrive as numbers or (big) strings; null stays null. */
+export function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
