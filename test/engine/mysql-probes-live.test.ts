@@ -1,0 +1,344 @@
+// Data probes against rows that only a non-strict sql_mode lets in, live state of a real server
+// (for root and for a user with SELECT only), and the scratch load used by the sample copy.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import mysql from 'mysql2/promise';
+import type { Engine } from '../../src/engines/engine';
+import { createMysqlEngine } from '../../src/engines/mysql/engine';
+import { createMysqlDatabase, execMysql, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/databases';
+
+let db: TestDatabase;
+let engine: Engine;
+
+const ROWS: unknown[][] = [
+  // id, flag, d, dt, ts, mood, mood2, body, doc, name, qty, dur, at
+  [
+    1,
+    0,
+    '0000-00-00',
+    '0000-00-00 00:00:00',
+    '0000-00-00 00:00:00',
+    'zzz',
+    '',
+    'a\0b',
+    '{"a":"\\u0000"}',
+    'x ',
+    -5,
+    '838:59:59',
+    '1969-12-31 23:59:59',
+  ],
+  [
+    2,
+    1,
+    '2024-00-15',
+    '2024-01-01 10:00:00',
+    '2024-01-01 10:00:00',
+    '',
+    'a',
+    '\0',
+    '{"a":"\\\\u0000"}',
+    'x',
+    0,
+    '-01:00:00',
+    '2038-01-19 03:14:08',
+  ],
+  [
+    3,
+    2,
+    '2024-03-00',
+    '2024-02-03 04:05:06',
+    null,
+    'a',
+    'zzz',
+    'plain',
+    '{"k":"x\\u0000y"}',
+    ' x',
+    3,
+    '12:00:00',
+    '2000-01-01 00:00:00',
+  ],
+  [
+    4,
+    -1,
+    '2024-03-15',
+    null,
+    null,
+    'b',
+    null,
+    'Ünïcødé',
+    '{"ok":1}',
+    'x  ',
+    -1,
+    '23:59:59',
+    '2038-01-19 03:14:07',
+  ],
+  [5, null, null, null, null, null, null, null, null, null, null, '24:00:00', '1970-01-01 00:00:01'],
+  [6, null, null, null, null, null, null, null, null, null, null, null, null],
+];
+
+before(async () => {
+  db = await createMysqlDatabase();
+  await execMysql(db.url, [
+    `CREATE TABLE data (
+       id INT PRIMARY KEY,
+       flag TINYINT(1),
+       d DATE,
+       dt DATETIME,
+       ts TIMESTAMP NULL DEFAULT NULL,
+       mood ENUM('a', 'b'),
+       mood2 ENUM('', 'a'),
+       body TEXT CHARACTER SET utf8mb4,
+       doc JSON,
+       name VARCHAR(20) COLLATE utf8mb4_general_ci,
+       qty INT,
+       dur TIME,
+       at DATETIME
+     )`,
+  ]);
+  const conn = await mysql.createConnection({ uri: db.url });
+  try {
+    // Zero dates and invalid enum values only get in without strict mode.
+    await conn.query(`SET SESSION sql_mode = ''`);
+    for (const r of ROWS) await conn.query(`INSERT INTO data VALUES (${r.map(() => '?').join(', ')})`, r);
+  } finally {
+    await conn.end();
+  }
+  engine = createMysqlEngine(db.url);
+});
+
+after(async () => {
+  await engine?.close();
+  await db?.drop();
+});
+
+test('every probe counts exactly the offending rows, NULLs never count', async () => {
+  const results = await engine.probe(db.name, 'data', [
+    { column: 'flag', kind: 'non-boolean' },
+    { column: 'd', kind: 'zero-date' },
+    { column: 'dt', kind: 'zero-date' },
+    { column: 'ts', kind: 'zero-date' },
+    { column: 'mood', kind: 'empty-enum' },
+    { column: 'mood2', kind: 'empty-enum' },
+    { column: 'body', kind: 'nul-byte' },
+    { column: 'doc', kind: 'json-nul' },
+    { column: 'name', kind: 'trailing-space' },
+    { column: 'qty', kind: 'negative' },
+    { column: 'dur', kind: 'time-out-of-day' },
+    { column: 'at', kind: 'timestamp-out-of-range' },
+  ]);
+  assert.deepEqual(
+    results.map((r) => `${r.column}/${r.kind}=${r.offendingRows}`),
+    [
+      'flag/non-boolean=2', // 2 and -1
+      'd/zero-date=3', // 0000-00-00, month 00, day 00
+      'dt/zero-date=1',
+      'ts/zero-date=1',
+      'mood/empty-enum=2', // 'zzz' stored as '' and '' itself
+      'mood2/empty-enum=0', // '' is a declared member there
+      'body/nul-byte=2',
+      'doc/json-nul=2', // an escaped backslash before u0000 is no NUL
+      'name/trailing-space=2', // 'x ' and 'x  ', not ' x'
+      'qty/negative=2',
+      'dur/time-out-of-day=3', // 838:59:59, -01:00:00, 24:00:00
+      'at/timestamp-out-of-range=2', // 1969-12-31 23:59:59 and 2038-01-19 03:14:08
+    ],
+  );
+});
+
+test('trailing spaces: PAD SPACE "=" would hide them, the probe does not', async () => {
+  const conn = await mysql.createConnection({ uri: db.url });
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM data WHERE name = 'x'`);
+    assert.equal(Number(rows[0]?.n), 3, "'x', 'x ' and 'x  ' compare equal under utf8mb4_general_ci");
+  } finally {
+    await conn.end();
+  }
+});
+
+test('probes refuse unknown columns and kinds that do not fit the type', async () => {
+  await assert.rejects(
+    engine.probe(db.name, 'data', [{ column: 'nope', kind: 'negative' }]),
+    /has no column "nope"/,
+  );
+  await assert.rejects(
+    engine.probe(db.name, 'data', [{ column: 'qty', kind: 'zero-date' }]),
+    /does not apply/,
+  );
+  await assert.rejects(
+    engine.probe(db.name, 'missing', [{ column: 'qty', kind: 'negative' }]),
+    /does not exist/,
+  );
+  assert.deepEqual(await engine.probe(db.name, 'data', []), []);
+});
+
+test('readSample reads in primary-key order with exact values', async () => {
+  const batch = await engine.readSample(db.name, 'data', ['id', 'd', 'body', 'doc', 'dur'], 3);
+  assert.deepEqual(batch.rows, [
+    [1, '0000-00-00', 'a\0b', '{"a":"\\u0000"}', '838:59:59'],
+    [2, '2024-00-15', '\0', '{"a":"\\\\u0000"}', '-01:00:00'],
+    [3, '2024-03-00', 'plain', '{"k":"x\\u0000y"}', '12:00:00'],
+  ]);
+  assert.ok(batch.bytes > 20);
+});
+
+test('liveState for root: sane values, all capabilities, counters move', async () => {
+  const before = await engine.liveState();
+  assert.match(before.serverVersion, /^(MariaDB|MySQL) \d+\.\d+\.\d+$/);
+  assert.ok(before.maxConnections !== null && before.maxConnections > 0);
+  assert.ok(before.activeConnections >= 0);
+  assert.equal(before.replica, null);
+  assert.equal(typeof before.readOnly, 'boolean');
+  assert.ok('binlog_format' in before.settings);
+  assert.ok(before.settings.sql_mode !== undefined && before.settings.server_id !== null);
+  assert.ok('gtid_strict_mode' in before.settings || 'gtid_mode' in before.settings);
+  assert.ok(before.roundTripMs > 0 && before.roundTripMs < 1000);
+  assert.ok(before.privileges.length >= 4);
+  for (const p of before.privileges) assert.equal(p.granted, true, `${p.capability}: ${p.detail}`);
+  for (const prefix of ['create triggers', 'create tables', 'set the server read-only', 'read the binlog']) {
+    assert.ok(
+      before.privileges.some((p) => p.capability.startsWith(prefix)),
+      `capability ${prefix}`,
+    );
+  }
+  assert.match(before.privileges[0]?.detail ?? '', /ALL PRIVILEGES ON \*\.\*/);
+
+  await execMysql(db.url, [
+    `CREATE TABLE counted (id INT PRIMARY KEY)`,
+    `INSERT INTO counted VALUES ${Array.from({ length: 10 }, (_, i) => `(${i})`).join(', ')}`,
+    `UPDATE counted SET id = id + 100 WHERE id < 3`,
+    `DELETE FROM counted WHERE id > 5`,
+  ]);
+  const after = await engine.liveState();
+  assert.ok(after.writeCounters.inserted >= before.writeCounters.inserted + 10);
+  assert.ok(after.writeCounters.updated >= before.writeCounters.updated + 3);
+  assert.ok(after.writeCounters.deleted >= before.writeCounters.deleted + 4);
+});
+
+test('liveState lists a transaction that is older than the threshold', async () => {
+  const other = await mysql.createConnection({ uri: db.url });
+  try {
+    await other.query('START TRANSACTION');
+    await other.query('INSERT INTO data (id) VALUES (100)');
+    const [[me]] = await other.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+    await new Promise((r) => setTimeout(r, 1200));
+    const state = await engine.liveState({ longTransactionSeconds: 1 });
+    const mine = state.longTransactions.find((t) => t.id === String(me?.id));
+    assert.ok(mine, `transaction of thread ${me?.id} listed: ${JSON.stringify(state.longTransactions)}`);
+    assert.equal(mine.user, 'root');
+    assert.ok(mine.seconds >= 1 && mine.seconds < 60, `seconds ${mine.seconds}`);
+    assert.ok(mine.state.length > 0);
+    const recent = await engine.liveState({ longTransactionSeconds: 3600 });
+    assert.ok(!recent.longTransactions.some((t) => t.id === String(me?.id)));
+    await other.query('ROLLBACK');
+  } finally {
+    await other.end();
+  }
+});
+
+test('a user with SELECT only may not create triggers or tables; errors carry no password', async () => {
+  const user = `cutover_u_${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  await execMysql(MYSQL_ADMIN_URL, [
+    `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`,
+    `GRANT SELECT ON \`${db.name}\`.* TO '${user}'@'127.0.0.1'`,
+  ]);
+  const url = new URL(db.url);
+  url.username = user;
+  url.password = password;
+  const limited = createMysqlEngine(url.toString());
+  try {
+    const state = await limited.liveState();
+    const byPrefix = (prefix: string) => state.privileges.find((p) => p.capability.startsWith(prefix));
+    for (const prefix of [
+      'create triggers',
+      'create tables',
+      'set the server read-only',
+      'read the binlog',
+    ]) {
+      assert.equal(byPrefix(prefix)?.granted, false, prefix);
+    }
+    assert.match(byPrefix('create triggers')?.detail ?? '', /no grant of TRIGGER/);
+    assert.match(byPrefix('create triggers')?.detail ?? '', /SELECT ON `/);
+    for (const p of state.privileges) assert.ok(!p.detail.includes(password));
+    assert.deepEqual(state.longTransactions, [], 'without PROCESS the list is empty, not an error');
+    // The limited user can still introspect and probe what it can see.
+    const model = await limited.introspect();
+    assert.ok(model.tables.some((t) => t.name === 'data'));
+
+    const wrong = new URL(url);
+    wrong.password = `${password}-wrong`;
+    const denied = createMysqlEngine(wrong.toString());
+    try {
+      await assert.rejects(denied.introspect(), (err: Error) => {
+        assert.ok(!err.message.includes(password), err.message);
+        assert.ok(!err.message.includes(wrong.toString()));
+        return /Access denied/.test(err.message);
+      });
+    } finally {
+      await denied.close();
+    }
+  } finally {
+    await limited.close();
+    await execMysql(MYSQL_ADMIN_URL, [`DROP USER IF EXISTS '${user}'@'127.0.0.1'`]);
+  }
+});
+
+test('an unparseable URL is refused without echoing it', () => {
+  assert.throws(
+    () => createMysqlEngine('mysql://u:s3cr3t-pw@[not a host/db'),
+    (err: Error) => !err.message.includes('s3cr3t') && /not valid/.test(err.message),
+  );
+});
+
+test('scratchLoad loads and upserts a batch in a temporary table and leaves nothing behind', async () => {
+  const rows: unknown[][] = Array.from({ length: 2500 }, (_, i) => [
+    i + 1,
+    `name ${i} ${'é'.repeat(i % 7)}`,
+    i % 3 ? Buffer.from([i % 256, 0, 255]) : null,
+    { n: i, nested: [i] },
+    (i * 1.5).toFixed(2),
+  ]);
+  const batch = { columns: ['id', 'name', 'bin', 'doc', 'amount'], rows, bytes: 0 };
+  const columns = [
+    { name: 'id', type: 'bigint' },
+    { name: 'name', type: 'varchar(64)' },
+    { name: 'bin', type: 'varbinary(16)' },
+    { name: 'doc', type: 'json' },
+    { name: 'amount', type: 'decimal(12,2)' },
+  ];
+  const timings = await engine.scratchLoad(columns, ['id'], batch);
+  assert.ok(timings.loadMs > 0, `loadMs ${timings.loadMs}`);
+  assert.ok(timings.upsertMs > 0, `upsertMs ${timings.upsertMs}`);
+
+  const keyless = await engine.scratchLoad(columns, [], batch);
+  assert.ok(keyless.loadMs > 0 && keyless.upsertMs > 0);
+
+  // A sample read from the source goes straight in (typed like the source).
+  const sample = await engine.readSample(db.name, 'data', ['id', 'body', 'doc'], 10);
+  const again = await engine.scratchLoad(
+    [
+      { name: 'id', type: 'int' },
+      { name: 'body', type: 'text' },
+      { name: 'doc', type: 'longtext' },
+    ],
+    ['id'],
+    sample,
+  );
+  assert.ok(again.loadMs > 0);
+
+  // A type error surfaces as an error (the planner then retries untyped).
+  await assert.rejects(
+    engine.scratchLoad(
+      [
+        { name: 'id', type: 'int' },
+        { name: 'name', type: 'int' },
+      ],
+      ['id'],
+      batch,
+    ),
+  );
+
+  const model = await engine.introspect();
+  assert.ok(!model.tables.some((t) => t.name.startsWith('cutover_scratch')));
+});
