@@ -242,6 +242,8 @@ test('a user with SELECT only may not create triggers or tables; errors carry no
   await execMysql(MYSQL_ADMIN_URL, [
     `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`,
     `GRANT SELECT ON \`${db.name}\`.* TO '${user}'@'127.0.0.1'`,
+    // Only to show that liveState judges the schema it is asked about.
+    `GRANT TRIGGER ON \`${db.name}_elsewhere\`.* TO '${user}'@'127.0.0.1'`,
   ]);
   const url = new URL(db.url);
   url.username = user;
@@ -262,6 +264,8 @@ test('a user with SELECT only may not create triggers or tables; errors carry no
     assert.match(byPrefix('create triggers')?.detail ?? '', /SELECT ON `/);
     for (const p of state.privileges) assert.ok(!p.detail.includes(password));
     assert.deepEqual(state.longTransactions, [], 'without PROCESS the list is empty, not an error');
+    const elsewhere = await limited.liveState({ schema: `${db.name}_elsewhere` });
+    assert.equal(elsewhere.privileges.find((p) => p.capability.startsWith('create triggers'))?.granted, true);
     // The limited user can still introspect and probe what it can see.
     const model = await limited.introspect();
     assert.ok(model.tables.some((t) => t.name === 'data'));

@@ -93,7 +93,7 @@ async function longTransactions(
 
 export async function readLiveState(
   conn: Conn,
-  options: { longTransactionSeconds?: number } = {},
+  options: { longTransactionSeconds?: number; schema?: string } = {},
 ): Promise<LiveState> {
   const server = await serverInfo(conn);
   const [basics] = await queryRows<{ maxConnections: unknown; readOnly: unknown; db: string | null }>(
@@ -141,7 +141,8 @@ export async function readLiveState(
     replica: await replicaStatus(conn),
     readOnly: toNumber(basics?.readOnly) === 1,
     settings: Object.fromEntries(SETTINGS.map((name) => [name, variables.get(name) ?? null])),
-    privileges: privilegeChecks(grantLines, basics?.db ?? null),
+    // Schema-level privileges are judged on the schema being migrated, by default the URL's database.
+    privileges: privilegeChecks(grantLines, options.schema ?? basics?.db ?? null),
     writeCounters: {
       inserted: counter('innodb_rows_inserted', 'handler_write'),
       updated: counter('innodb_rows_updated', 'handler_update'),
