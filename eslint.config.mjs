@@ -13,6 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: it may only reach engines and
     // drivers through activities (DESIGN.md: a workflow never imports an engine).
     files: ['src/workflows/**/*.ts', 'src/spec/**/*.ts'],

@@ -2,11 +2,11 @@
 // it needs by connection name, heartbeats its progress and closes them again.
 import { analyzeSchema, type Analysis } from '../dataplane/planner/analysis';
 import { inspectSide, type Inspection } from '../dataplane/planner/inspect';
-import { assemblePlanReport } from '../dataplane/planner/report';
+import { assemblePlanReport, type PlanParts } from '../dataplane/planner/report';
 import { measureSampleCopy } from '../dataplane/planner/sample-copy';
 import type { SchemaModel } from '../engines/model';
 import type { MigrationSpec } from '../spec/migration-spec';
-import type { PlanReport, SampleMeasurement, SideState } from '../spec/plan-report';
+import type { PlanReport, SampleMeasurement } from '../spec/plan-report';
 import { adapt, cancellation, heartbeat, withEngine } from './adapter';
 
 export const inspectDatabase = adapt(
@@ -57,13 +57,4 @@ export const measureSample = adapt(
     ),
 );
 
-export const assemblePlan = adapt(
-  async (input: {
-    spec: MigrationSpec;
-    generatedAt: string;
-    analysis: Analysis;
-    source: SideState;
-    target: SideState;
-    sample: SampleMeasurement | null;
-  }): Promise<PlanReport> => assemblePlanReport(input),
-);
+export const assemblePlan = adapt(async (input: PlanParts): Promise<PlanReport> => assemblePlanReport(input));

@@ -28,27 +28,24 @@ const NON_RETRYABLE = [
   'RefusedError',
 ];
 
+const retry = {
+  initialInterval: '1 second',
+  maximumInterval: '1 minute',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
 const quick = proxyActivities<typeof activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
+  retry,
 });
 
 /** Probing scans whole tables: long, but alive as long as it heartbeats. */
 const long = proxyActivities<typeof activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
+  retry,
 });
 
 export async function planMigration(input: unknown): Promise<PlanReport> {

@@ -11,9 +11,10 @@ import { after, before, test } from 'node:test';
 import { freePort } from '../../src/temporal/dev-server';
 import {
   createMysqlDatabase,
+  createMysqlUser,
   createPostgresDatabase,
   execMysql,
-  MYSQL_ADMIN_URL,
+  withCredentials,
   type TestDatabase,
 } from '../helpers/databases';
 
@@ -24,6 +25,7 @@ const password = `Cli-S3cret-${randomBytes(6).toString('hex')}`;
 let source: TestDatabase;
 let target: TestDatabase;
 let port: number;
+let mysqlUser: { drop(): Promise<void> } | undefined;
 
 function cutover(
   args: string[],
@@ -50,11 +52,8 @@ before(async () => {
   await execMysql(source.url, [
     'CREATE TABLE t (id INT PRIMARY KEY, flag TINYINT(1))',
     'INSERT INTO t VALUES (1, 0), (2, 1)',
-    `CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`,
-    `CREATE USER '${user}'@'localhost' IDENTIFIED BY '${password}'`,
-    `GRANT ALL ON \`${source.name}\`.* TO '${user}'@'%'`,
-    `GRANT ALL ON \`${source.name}\`.* TO '${user}'@'localhost'`,
   ]);
+  mysqlUser = await createMysqlUser(source.name, user, password);
   port = await freePort();
   writeFileSync(
     join(dir, 'spec.yaml'),
@@ -75,23 +74,17 @@ after(async () => {
   } catch {
     // the server never started
   }
-  await execMysql(MYSQL_ADMIN_URL, [
-    `DROP USER IF EXISTS '${user}'@'%'`,
-    `DROP USER IF EXISTS '${user}'@'localhost'`,
-  ]).catch(() => undefined);
+  await mysqlUser?.drop();
   await source?.drop();
   await target?.drop();
 });
 
 function env(sourcePassword: string): Record<string, string> {
-  const src = new URL(source.url);
-  src.username = user;
-  src.password = sourcePassword;
   return {
     CUTOVER_DEV_SERVER_PORT: String(port),
     CUTOVER_DEV_UI_PORT: String(port + 1),
     XDG_DATA_HOME: join(dir, 'data'),
-    CUTOVER_DB_CLI_SRC: src.toString(),
+    CUTOVER_DB_CLI_SRC: withCredentials(source.url, user, sourcePassword),
     CUTOVER_DB_CLI_DST: target.url,
     CUTOVER_LOG_LEVEL: 'DEBUG',
   };

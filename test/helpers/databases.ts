@@ -88,3 +88,35 @@ export async function execPostgres(url: string, statements: string[]): Promise<v
     await c.end();
   }
 }
+
+/** The URL with other credentials (and optionally another database). */
+export function withCredentials(url: string, user: string, password: string, database?: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  if (database) u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A MySQL user with a password and every right on one database; drop() removes it. */
+export async function createMysqlUser(
+  database: string,
+  user: string,
+  password: string,
+): Promise<{ drop(): Promise<void> }> {
+  const hosts = ['%', 'localhost'];
+  await execMysql(
+    MYSQL_ADMIN_URL,
+    hosts.flatMap((h) => [
+      `CREATE USER '${user}'@'${h}' IDENTIFIED BY '${password}'`,
+      `GRANT ALL ON \`${database}\`.* TO '${user}'@'${h}'`,
+    ]),
+  );
+  return {
+    drop: () =>
+      execMysql(
+        MYSQL_ADMIN_URL,
+        hosts.map((h) => `DROP USER IF EXISTS '${user}'@'${h}'`),
+      ).catch(() => undefined),
+  };
+}

@@ -8,11 +8,13 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import {
   createMysqlDatabase,
+  createMysqlUser,
   createPostgresDatabase,
   execMysql,
   execPostgres,
   MYSQL_ADMIN_URL,
   PG_ADMIN_URL,
+  withCredentials,
   type TestDatabase,
 } from '../helpers/databases';
 import { historyText, withWorker } from '../helpers/temporal';
@@ -24,14 +26,7 @@ const mysqlPassword = `My-S3cret-${randomBytes(6).toString('hex')}`;
 const pgPassword = `Pg-S3cret-${randomBytes(6).toString('hex')}`;
 let source: TestDatabase;
 let target: TestDatabase;
-
-function urlWith(base: string, user: string, password: string, db: string): string {
-  const u = new URL(base);
-  u.username = user;
-  u.password = password;
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+let mysqlAccount: { drop(): Promise<void> } | undefined;
 
 before(async () => {
   source = await createMysqlDatabase('cutover_sec');
@@ -39,11 +34,8 @@ before(async () => {
   await execMysql(source.url, [
     'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50))',
     "INSERT INTO items VALUES (1, 'a'), (2, 'b')",
-    `CREATE USER '${mysqlUser}'@'%' IDENTIFIED BY '${mysqlPassword}'`,
-    `CREATE USER '${mysqlUser}'@'localhost' IDENTIFIED BY '${mysqlPassword}'`,
-    `GRANT ALL ON \`${source.name}\`.* TO '${mysqlUser}'@'%'`,
-    `GRANT ALL ON \`${source.name}\`.* TO '${mysqlUser}'@'localhost'`,
   ]);
+  mysqlAccount = await createMysqlUser(source.name, mysqlUser, mysqlPassword);
   await execPostgres(target.url, [
     `CREATE ROLE ${pgRole} LOGIN PASSWORD '${pgPassword}'`,
     `GRANT ALL ON SCHEMA public TO ${pgRole}`,
@@ -51,18 +43,15 @@ before(async () => {
 });
 
 after(async () => {
-  await execMysql(MYSQL_ADMIN_URL, [
-    `DROP USER IF EXISTS '${mysqlUser}'@'%'`,
-    `DROP USER IF EXISTS '${mysqlUser}'@'localhost'`,
-  ]).catch(() => undefined);
+  await mysqlAccount?.drop();
   await target?.drop();
   await execPostgres(PG_ADMIN_URL, [`DROP ROLE IF EXISTS ${pgRole}`]).catch(() => undefined);
   await source?.drop();
 });
 
 test('a finished plan carries no password anywhere in its history', async () => {
-  process.env.CUTOVER_DB_SECRET_SRC = urlWith(MYSQL_ADMIN_URL, mysqlUser, mysqlPassword, source.name);
-  process.env.CUTOVER_DB_SECRET_DST = urlWith(PG_ADMIN_URL, pgRole, pgPassword, target.name);
+  process.env.CUTOVER_DB_SECRET_SRC = withCredentials(MYSQL_ADMIN_URL, mysqlUser, mysqlPassword, source.name);
+  process.env.CUTOVER_DB_SECRET_DST = withCredentials(PG_ADMIN_URL, pgRole, pgPassword, target.name);
   await withWorker(async ({ client, taskQueue }) => {
     const handle = await client.workflow.start('planMigration', {
       taskQueue,
@@ -92,8 +81,8 @@ test('a finished plan carries no password anywhere in its history', async () => 
 
 test('a plan failing on a rejected password shows why, and still carries no password', async () => {
   const wrong = `Wrong-${randomBytes(6).toString('hex')}`;
-  process.env.CUTOVER_DB_WRONG_SRC = urlWith(MYSQL_ADMIN_URL, mysqlUser, wrong, source.name);
-  process.env.CUTOVER_DB_SECRET_DST = urlWith(PG_ADMIN_URL, pgRole, pgPassword, target.name);
+  process.env.CUTOVER_DB_WRONG_SRC = withCredentials(MYSQL_ADMIN_URL, mysqlUser, wrong, source.name);
+  process.env.CUTOVER_DB_SECRET_DST = withCredentials(PG_ADMIN_URL, pgRole, pgPassword, target.name);
   await withWorker(async ({ client, taskQueue }) => {
     const handle = await client.workflow.start('planMigration', {
       taskQueue,

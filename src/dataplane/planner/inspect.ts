@@ -47,7 +47,10 @@ export async function inspectSide(engine: Engine, options: InspectOptions): Prom
   const schema = await engine.introspect({ schema: schemaName, exactCounts: options.exactCounts });
 
   options.onProgress?.('observing writes');
-  const before = await engine.liveState({ longTransactionSeconds: options.longTransactionSeconds, schema: schemaName });
+  const before = await engine.liveState({
+    longTransactionSeconds: options.longTransactionSeconds,
+    schema: schemaName,
+  });
   const tablesBefore = hasTableCounters(engine) ? await engine.tableWriteCounters(schemaName) : null;
   const started = Date.now();
   const deadline = started + options.observeSeconds * 1000;
@@ -55,7 +58,10 @@ export async function inspectSide(engine: Engine, options: InspectOptions): Prom
     await sleep(Math.min(1000, deadline - Date.now()), options.signal);
     options.onProgress?.('observing writes');
   }
-  const after = await engine.liveState({ longTransactionSeconds: options.longTransactionSeconds, schema: schemaName });
+  const after = await engine.liveState({
+    longTransactionSeconds: options.longTransactionSeconds,
+    schema: schemaName,
+  });
   const tablesAfter = hasTableCounters(engine) ? await engine.tableWriteCounters(schemaName) : null;
   const seconds = Math.max((Date.now() - started) / 1000, 0.001);
 
