@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const stopLoad = startWriteLoad(process.env.CUTOVER_DB_SAMPLE_SRC);
   let result;
   try {
-    result = await runPlan(parsed.spec, { inProcessWorker: 'always', taskQueue: 'cutover-demo' });
+    result = await runPlan(parsed.spec, { inProcessWorker: 'always' });
   } finally {
     await stopLoad();
   }

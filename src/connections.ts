@@ -2,7 +2,7 @@
 // environment (CUTOVER_DB_<NAME>) or a connections file (CUTOVER_CONNECTIONS_FILE). Every secret
 // seen here is remembered so that redact() can scrub it from any text that leaves the process.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { EngineKind } from './engines/model';
 
 export class ConnectionNotConfigured extends Error {
@@ -16,25 +16,34 @@ function remember(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    // An unparsable URL may still hold a secret: scrub the whole thing.
-    secrets.add(url);
+    secrets.add(url); // an unparsable URL is scrubbed whole
     return;
   }
   if (parsed.password) {
     secrets.add(parsed.password);
-    secrets.add(decodeURIComponent(parsed.password));
+    try {
+      secrets.add(decodeURIComponent(parsed.password));
+    } catch {
+      // a literal '%' in the password: the raw form above is what appears in text
+    }
   }
-  secrets.add(url);
 }
 
 function fromFile(name: string): string | undefined {
   const file = process.env.CUTOVER_CONNECTIONS_FILE;
   if (!file) return undefined;
-  const text = readFileSync(file, 'utf8');
-  const data: unknown = parseYaml(text);
-  if (data === null || typeof data !== 'object') {
+  const doc = parseDocument(readFileSync(file, 'utf8'), { uniqueKeys: true });
+  if (doc.errors.length) {
+    // The parser's own messages quote the file's lines, which hold passwords: say where only.
+    const where = doc.errors.map((e) => (e.linePos ? `line ${e.linePos[0].line}` : e.code)).join(', ');
+    throw new ConnectionNotConfigured(`connections file ${file} is not valid YAML/JSON (${where})`);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConnectionNotConfigured(`connections file ${file} must map connection names to URLs`);
   }
+  // Every URL in the file is a secret, whichever one this worker uses.
+  for (const value of Object.values(data)) if (typeof value === 'string') remember(value);
   const value = (data as Record<string, unknown>)[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
@@ -70,15 +79,17 @@ export function resolveConnection(name: string, engine: EngineKind): string {
   return scheme === 'mariadb' ? url.replace(/^mariadb:/, 'mysql:') : url;
 }
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]*)@/gi;
+// scheme://user:password@host: the password runs to the last '@' before the host, so a password
+// holding '@' is scrubbed whole.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):(\S*)@(?=[^\s@]*(?:\s|$))/gi;
 
-/** Remove passwords from text: credentials in any URL, and every secret this process has resolved. */
+/** Remove passwords from text: every secret this process has resolved, then credentials in any URL. */
 export function redact(text: string): string {
-  let out = text.replace(URL_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+  let out = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length >= 3) out = out.split(secret).join('***');
   }
-  return out;
+  return out.replace(URL_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
 }
 
 /** An Error whose message, stack and causes have been redacted; the original class name is kept. */

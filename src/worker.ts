@@ -10,6 +10,7 @@ import {
 import * as activities from './activities';
 import { redact } from './connections';
 import { workflowBundlePath } from './temporal/bundle';
+import { dataConverter } from './temporal/data-converter';
 import { TASK_QUEUE } from './temporal/config';
 
 let runtimeInstalled = false;
@@ -52,7 +53,12 @@ export async function createWorker(
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: { codePath: await workflowBundlePath() },
+    dataConverter,
     activities,
+    // On shutdown, running activities get their cancellation at once and 30 s to stop; then the
+    // worker stops anyway and the activities are retried elsewhere after their heartbeat timeout.
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '30 seconds',
   });
   return { worker, connection };
 }

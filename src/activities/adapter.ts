@@ -1,25 +1,38 @@
 // What every activity shares: errors leave as Temporal failures with a stable type, the right
 // retry decision and every secret scrubbed; engines are opened from connection names and closed.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConnectionNotConfigured, redact, resolveConnection } from '../connections';
+import { PERMANENT_ERROR_TYPES } from '../spec/error-types';
 import type { Engine } from '../engines/engine';
 import { openEngine } from '../engines';
 import type { EngineKind } from '../engines/model';
 
-/** Errors that no retry can fix: bad input, missing configuration, refused credentials or rights. */
-const PERMANENT_SQLSTATE = /^(28|3D|3F|42501|42P01|42704)/;
+/**
+ * Errors that no retry can fix: bad input, missing configuration, refused credentials or rights,
+ * SQL the server will never accept. PostgreSQL SQLSTATE classes: 0A feature not supported,
+ * 22 data exception, 28 authorization, 3D/3F no such database/schema, 42 syntax or access rule.
+ * Serialization failures (40), resource limits (53), cancels (57) and lost connections (08) retry.
+ */
+const PERMANENT_SQLSTATE = /^(0A|22|28|3D|3F|42)/;
 const PERMANENT_MYSQL = new Set([
   'ER_ACCESS_DENIED_ERROR',
   'ER_DBACCESS_DENIED_ERROR',
   'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_COLUMNACCESS_DENIED_ERROR',
   'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+  'ER_HOST_NOT_PRIVILEGED',
   'ER_BAD_DB_ERROR',
+  'ER_NO_DB_ERROR',
   'ER_NO_SUCH_TABLE',
+  'ER_BAD_FIELD_ERROR',
+  'ER_PARSE_ERROR',
+  'ER_NOT_SUPPORTED_YET',
 ]);
-const PERMANENT_NAMES = new Set(['ConnectionNotConfigured', 'PlanInputError', 'RefusedError']);
 
-export function toFailure(err: unknown): ApplicationFailure {
+export function toFailure(err: unknown): Error {
+  // A cancellation must leave as itself, or Temporal records a failure instead of a cancel.
+  if (err instanceof CancelledFailure) return err;
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({
       message: redact(err.message),
@@ -30,7 +43,7 @@ export function toFailure(err: unknown): ApplicationFailure {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (e as { code?: unknown }).code;
   const message = redact(e.message);
-  if (PERMANENT_NAMES.has(e.name) || e instanceof ConnectionNotConfigured) {
+  if (PERMANENT_ERROR_TYPES.includes(e.name) || e instanceof ConnectionNotConfigured) {
     return ApplicationFailure.create({ message, type: e.name, nonRetryable: true });
   }
   if (
@@ -64,7 +77,7 @@ export function toFailure(err: unknown): ApplicationFailure {
 }
 
 /** Last progress reported by each running activity, re-sent by the keep-alive heartbeat. */
-const lastDetails = new WeakMap<Context, Record<string, string | number>>();
+const lastDetails = new WeakMap<Context, unknown>();
 
 /**
  * Wrap an activity so that whatever it throws leaves through toFailure, and so that it heartbeats
@@ -98,11 +111,16 @@ export async function withEngine<R>(
   }
 }
 
-/** Heartbeat with small, secret-free progress details. */
-export function heartbeat(details: Record<string, string | number>): void {
+/** Heartbeat with small, secret-free progress details (also the checkpoint a retry resumes from). */
+export function heartbeat(details: unknown): void {
   const ctx = Context.current();
   lastDetails.set(ctx, details);
   ctx.heartbeat(details);
+}
+
+/** What this activity heartbeated last in an earlier attempt (undefined on the first). */
+export function checkpoint<T>(): T | undefined {
+  return Context.current().info.heartbeatDetails as T | undefined;
 }
 
 export function cancellation(): AbortSignal {

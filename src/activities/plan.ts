@@ -4,10 +4,11 @@ import { analyzeSchema, type Analysis } from '../dataplane/planner/analysis';
 import { inspectSide, type Inspection } from '../dataplane/planner/inspect';
 import { assemblePlanReport, type PlanParts } from '../dataplane/planner/report';
 import { measureSampleCopy } from '../dataplane/planner/sample-copy';
+import type { ProbeResult } from '../engines/engine';
 import type { SchemaModel } from '../engines/model';
 import type { MigrationSpec } from '../spec/migration-spec';
 import type { PlanReport, SampleMeasurement } from '../spec/plan-report';
-import { adapt, cancellation, heartbeat, withEngine } from './adapter';
+import { adapt, cancellation, checkpoint, heartbeat, withEngine } from './adapter';
 
 export const inspectDatabase = adapt(
   async (input: { spec: MigrationSpec; side: 'source' | 'target' }): Promise<Inspection> =>
@@ -23,22 +24,36 @@ export const inspectDatabase = adapt(
     ),
 );
 
+/** Progress of the probing scans: a retry after a crash resumes after the last probed table. */
+interface ProbeCheckpoint {
+  stage: 'probing';
+  done: number;
+  total: number;
+  probed: Record<string, ProbeResult[]>;
+}
+
 export const analyzeSourceSchema = adapt(
   async (input: {
     spec: MigrationSpec;
     source: SchemaModel;
     target: SchemaModel;
     tableWritesPerSecond: Record<string, number> | null;
-  }): Promise<Analysis> =>
-    withEngine(input.spec.source, (engine) =>
+  }): Promise<Analysis> => {
+    const probed = { ...(checkpoint<ProbeCheckpoint>()?.probed ?? {}) };
+    return withEngine(input.spec.source, (engine) =>
       analyzeSchema(engine, input.source, input.target, {
         include: input.spec.tables.include,
         exclude: input.spec.tables.exclude,
         skipDataProbes: input.spec.plan.skipDataProbes,
         tableWritesPerSecond: input.tableWritesPerSecond,
-        onTable: (table, done, total) => heartbeat({ stage: 'probing', table, done, total }),
+        probed,
+        onTable: (table, results, done, total) => {
+          if (results.length) probed[table] = results;
+          heartbeat({ stage: 'probing', done, total, probed } satisfies ProbeCheckpoint);
+        },
       }),
-    ),
+    );
+  },
 );
 
 export const measureSample = adapt(

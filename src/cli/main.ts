@@ -1,5 +1,5 @@
 // The `cutover` command.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { planCommand } from './commands/plan';
 import { serverCommand } from './commands/server';
 import { workerCommand } from './commands/worker';
@@ -8,6 +8,8 @@ import { describeFailure, EXIT, log, red } from './output';
 const program = new Command('cutover')
   .description('Durable, crash-proof database migrations on Temporal')
   .showHelpAfterError()
+  // Usage errors exit 2 (help and --version 0), not commander's default 1.
+  .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 program
@@ -42,6 +44,10 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return;
+  }
   log(red(`cutover: ${describeFailure(err).message}`));
   process.exitCode = EXIT.failed;
 });

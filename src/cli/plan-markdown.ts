@@ -108,6 +108,8 @@ export function renderPlanMarkdown(r: PlanReport): string {
   out.push(`Copy and validation order: ${r.dependencies.copyOrder.join(' -> ')}`);
   if (r.dependencies.cycles.length)
     out.push(`Cycles: ${r.dependencies.cycles.map((c) => c.join(' <-> ')).join('; ')}`);
+  if (r.dependencies.selfReferences.length)
+    out.push(`Self-referencing: ${r.dependencies.selfReferences.join(', ')}`);
   if (r.manualItems.length) {
     out.push('### To port by hand');
     out.push(

@@ -115,10 +115,12 @@ export interface PlanReport {
   target: { engine: 'postgres' | 'mysql'; connection: string; schema: string };
   volume: TableVolume[];
   dependencies: {
-    /** Parents before children; tables in a cycle are appended in name order. */
+    /** Parents before children; the tables of a cycle together, in name order. */
     copyOrder: string[];
-    /** Each cycle as the list of tables it goes through. */
+    /** Each cycle through two or more tables, in name order; such FKs are created after the load. */
     cycles: string[][];
+    /** Tables whose rows reference rows of the same table. */
+    selfReferences: string[];
     edges: { from: string; to: string; foreignKey: string }[];
   };
   /** Objects that do not move automatically when the engines differ. */

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { formatSpecProblems, INVALID_SPEC, parseMigrationSpec } from '../spec/migration-spec';
+import { PERMANENT_ERROR_TYPES } from '../spec/error-types';
 import type { PlanReport } from '../spec/plan-report';
 import { planStatusQuery, type PlanPhase, type PlanStatus } from './messages';
 import {
@@ -20,32 +21,19 @@ import {
   TargetEngine,
 } from './search-attributes';
 
-const NON_RETRYABLE = [
-  'InvalidSpec',
-  'ConnectionNotConfigured',
-  'PlanInputError',
-  'DatabaseRejected',
-  'RefusedError',
-];
-
-const retry = {
-  initialInterval: '1 second',
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-  nonRetryableErrorTypes: NON_RETRYABLE,
-};
-
-const quick = proxyActivities<typeof activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry,
-});
-
-/** Probing scans whole tables: long, but alive as long as it heartbeats. */
-const long = proxyActivities<typeof activities>({
+/**
+ * One policy for every planner step: a step is alive while it heartbeats (a dead worker is noticed
+ * within a minute), and may run for hours on a big schema (probing scans whole tables).
+ */
+const acts = proxyActivities<typeof activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
-  retry,
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
+  },
 });
 
 export async function planMigration(input: unknown): Promise<PlanReport> {
@@ -77,12 +65,12 @@ export async function planMigration(input: unknown): Promise<PlanReport> {
 
   enter('inspecting', 'schemas, live state and write rates of both sides');
   const [source, target] = await Promise.all([
-    quick.inspectDatabase({ spec, side: 'source' }),
-    quick.inspectDatabase({ spec, side: 'target' }),
+    acts.inspectDatabase({ spec, side: 'source' }),
+    acts.inspectDatabase({ spec, side: 'target' }),
   ]);
 
   enter('analyzing', `mapping ${source.schema.tables.length} table(s) and probing their data`);
-  const analysis = await long.analyzeSourceSchema({
+  const analysis = await acts.analyzeSourceSchema({
     spec,
     source: source.schema,
     target: target.schema,
@@ -90,14 +78,14 @@ export async function planMigration(input: unknown): Promise<PlanReport> {
   });
 
   enter('sampling', `timing a sample copy of up to ${spec.plan.sampleRows} rows`);
-  const sample = await quick.measureSample({
+  const sample = await acts.measureSample({
     spec,
     sourceSchema: source.schema.schema,
     analysis: { tables: analysis.tables, volume: analysis.volume },
   });
 
   enter('assembling', 'estimates, risks and paths');
-  const report = await quick.assemblePlan({
+  const report = await acts.assemblePlan({
     spec,
     generatedAt: new Date(workflowInfo().startTime).toISOString(),
     analysis,

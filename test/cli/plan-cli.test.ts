@@ -25,6 +25,7 @@ const password = `Cli-S3cret-${randomBytes(6).toString('hex')}`;
 let source: TestDatabase;
 let target: TestDatabase;
 let port: number;
+let uiPort: number;
 let mysqlUser: { drop(): Promise<void> } | undefined;
 
 function cutover(
@@ -55,6 +56,7 @@ before(async () => {
   ]);
   mysqlUser = await createMysqlUser(source.name, user, password);
   port = await freePort();
+  uiPort = await freePort();
   writeFileSync(
     join(dir, 'spec.yaml'),
     [
@@ -82,7 +84,7 @@ after(async () => {
 function env(sourcePassword: string): Record<string, string> {
   return {
     CUTOVER_DEV_SERVER_PORT: String(port),
-    CUTOVER_DEV_UI_PORT: String(port + 1),
+    CUTOVER_DEV_UI_PORT: String(uiPort),
     XDG_DATA_HOME: join(dir, 'data'),
     CUTOVER_DB_CLI_SRC: withCredentials(source.url, user, sourcePassword),
     CUTOVER_DB_CLI_DST: target.url,
@@ -106,6 +108,15 @@ test('a bad spec file exits 2 and names every bad field, without starting anythi
   assert.match(r.stderr, /target\.engine: /);
   assert.match(r.stderr, /typo: unknown field/);
   assert.doesNotMatch(r.stderr, /starting a local Temporal dev server/);
+});
+
+test('usage errors exit 2, help exits 0', async () => {
+  assert.equal((await cutover(['plan'], env(password))).code, 2);
+  assert.equal((await cutover(['plan', 'spec.yaml', '--no-such-flag'], env(password))).code, 2);
+  assert.equal((await cutover(['no-such-command'], env(password))).code, 2);
+  const help = await cutover(['--help'], env(password));
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /plan \[options\] <spec>/);
 });
 
 test('an unreadable spec file exits 2 with the reason', async () => {

@@ -62,3 +62,41 @@ test('redactError scrubs message, stack and cause chain', () => {
   assert.ok(!(clean.stack ?? '').includes('deep-secret-7'));
   assert.ok(!(clean.cause as Error).message.includes('deep-secret-7'));
 });
+
+test('a broken connections file names the line, never the file text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-conn-'));
+  const file = join(dir, 'connections.yaml');
+  writeFileSync(file, 'SHOP_SRC: "mysql://u:Sec/ret-99@db/x"\nSHOP_SRC: "postgres://app:Sec/ret-98@db/x"\n');
+  process.env.CUTOVER_CONNECTIONS_FILE = file;
+  try {
+    assert.throws(
+      () => resolveConnection('OTHER', 'mysql'),
+      (err: Error) => {
+        assert.equal(err.name, 'ConnectionNotConfigured');
+        assert.match(err.message, /is not valid YAML\/JSON \(line 2\)/);
+        assert.ok(!err.message.includes('Sec/ret'), err.message);
+        return true;
+      },
+    );
+  } finally {
+    delete process.env.CUTOVER_CONNECTIONS_FILE;
+  }
+});
+
+test('every URL in a connections file is scrubbed, even the ones this worker does not use', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-conn-'));
+  const file = join(dir, 'connections.yaml');
+  writeFileSync(file, 'USED: "mysql://u:used-pass-1@h/db"\nUNUSED: "postgres://u:unused-pass-2@h/db"\n');
+  process.env.CUTOVER_CONNECTIONS_FILE = file;
+  try {
+    resolveConnection('USED', 'mysql');
+    assert.equal(redact('leaked unused-pass-2 here'), 'leaked *** here');
+  } finally {
+    delete process.env.CUTOVER_CONNECTIONS_FILE;
+  }
+});
+
+test('a password holding @ or / is scrubbed whole, also from URLs never resolved', () => {
+  const text = redact('a mysql://u:p@ss/w@rd@db.internal:3306/shop b');
+  assert.equal(text, 'a mysql://u:***@db.internal:3306/shop b');
+});

@@ -38,7 +38,7 @@ function table(name: string, fks: [string, string][] = []): TableModel {
   };
 }
 
-test('parents come before children; cycles and self-references are called out and placed last', () => {
+test('parents come before children; a cycle is ordered as one unit; self-references are listed', () => {
   const r = analyzeDependencies(
     [
       table('order_items', [
@@ -50,21 +50,23 @@ test('parents come before children; cycles and self-references are called out an
       table('products'),
       table('a', [['fk4', 'b']]),
       table('b', [['fk5', 'a']]),
-      table('employees', [['fk6', 'employees']]),
-      table('elsewhere', [['fk7', 'not_selected']]),
+      table('c', [['fk6', 'a']]),
+      table('employees', [['fk7', 'employees']]),
+      table('elsewhere', [['fk8', 'not_selected']]),
     ],
     's',
   );
   const pos = (t: string) => r.copyOrder.indexOf(t);
-  assert.equal(r.copyOrder.length, 8);
+  assert.equal(r.copyOrder.length, 9);
   assert.ok(
     pos('customers') < pos('orders') &&
       pos('orders') < pos('order_items') &&
       pos('products') < pos('order_items'),
   );
-  assert.deepEqual(r.cycles.map((c) => c.join(',')).sort(), ['a,b', 'employees']);
-  assert.ok(pos('a') > pos('order_items') && pos('b') > pos('order_items'));
-  assert.equal(r.edges.length, 6, 'the FK to a table outside the selection is not an edge');
+  assert.deepEqual(r.cycles, [['a', 'b']]);
+  assert.deepEqual(r.selfReferences, ['employees']);
+  assert.ok(pos('c') > pos('a') && pos('c') > pos('b'), 'a child of a cycle comes after the whole cycle');
+  assert.equal(r.edges.length, 7, 'the FK to a table outside the selection is not an edge');
 });
 
 test('table selection: globs, excludes, and exact names that match nothing are reported', () => {
@@ -190,7 +192,7 @@ test('live-state findings: missing privileges, read-only source, row-based repli
   for (const c of [
     'SOURCE_PRIVILEGE_MISSING',
     'SOURCE_READ_ONLY',
-    'TRIGGERS_SILENT_ON_ROW_REPLICA',
+    'TRIGGERS_SILENT_ON_REPLICA',
     'LONG_TRANSACTIONS',
     'REPLICA_LAG',
   ]) {

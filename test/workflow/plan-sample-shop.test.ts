@@ -68,6 +68,8 @@ test('the FK graph orders parents first and calls out the warehouses <-> employe
   assert.ok(order.indexOf('products') < order.indexOf('order_items'));
   assert.ok(report.dependencies.cycles.some((c) => c.includes('warehouses') && c.includes('employees')));
   assert.ok(risk('FK_CYCLE'));
+  assert.deepEqual(report.dependencies.selfReferences, ['employees']);
+  assert.ok(risk('SELF_REFERENCE', 'employees'));
 });
 
 test('data-dependent conversions are decided by probing the data', () => {

@@ -65,11 +65,14 @@ export async function runPlan(
     taskQueue: options.taskQueue,
   });
   const workflowId = `plan-${spec.name}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
+  let interrupted: (() => void) | undefined;
   try {
     const handle = await session.client.workflow.start('planMigration', {
       taskQueue: session.taskQueue,
       workflowId,
       args: [spec],
+      // An in-process plan whose command was killed outright is never picked up again: let it end.
+      workflowExecutionTimeout: session.inProcess ? '7 days' : undefined,
       typedSearchAttributes: [
         { key: MigrationName, value: spec.name },
         { key: SourceEngine, value: spec.source.engine },
@@ -82,6 +85,16 @@ export async function runPlan(
         `cutover: planning ${spec.name} as workflow ${workflowId}${session.uiUrl ? ` (${session.uiUrl}/namespaces/default/workflows/${workflowId})` : ''}`,
       ),
     );
+    // Ctrl-C stops the plan too: with the worker in this process nothing else would finish it, and
+    // a plan only reads, so terminating it leaves nothing behind (its temporary table dies with
+    // its session).
+    interrupted = () => {
+      log(red(`cutover: interrupted: stopping plan ${workflowId}`));
+      const stop = session.inProcess ? handle.terminate('interrupted from the CLI') : handle.cancel();
+      void stop.finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     let last = '';
     const poll = setInterval(() => {
       handle
@@ -108,6 +121,10 @@ export async function runPlan(
     );
     return { ok: false };
   } finally {
+    if (interrupted) {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+    }
     await session.close();
   }
 }

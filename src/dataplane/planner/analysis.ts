@@ -1,7 +1,7 @@
 // Schema analysis for the plan: which tables move, how each column maps, what the data says about
 // risky conversions (one probing scan per table that needs it), the FK order, and what must be
 // ported by hand. Reads the source only.
-import type { Engine } from '../../engines/engine';
+import type { Engine, ProbeResult } from '../../engines/engine';
 import type { SchemaModel, TableModel } from '../../engines/model';
 import type { Finding, PlanReport, TablePlan, TableVolume } from '../../spec/plan-report';
 import { analyzeTable, identifierFindings, probesFor } from './compatibility';
@@ -25,7 +25,10 @@ export interface AnalyzeOptions {
   exclude: string[];
   skipDataProbes: boolean;
   tableWritesPerSecond: Record<string, number> | null;
-  onTable?: (table: string, done: number, total: number) => void;
+  /** Probe answers of tables already probed (by an earlier attempt): they are not scanned again. */
+  probed?: Record<string, ProbeResult[]>;
+  /** Called after each table with its probe answers, so that a caller can checkpoint them. */
+  onTable?: (table: string, results: ProbeResult[], done: number, total: number) => void;
 }
 
 export function selectedTables(source: SchemaModel, include: string[], exclude: string[]): TableModel[] {
@@ -63,7 +66,9 @@ export async function analyzeSchema(
   let done = 0;
   for (const table of tables) {
     const probes = options.skipDataProbes ? [] : probesFor(from, to, table);
-    const results = probes.length ? await engine.probe(source.schema, table.name, probes) : [];
+    const results =
+      options.probed?.[table.name] ??
+      (probes.length ? await engine.probe(source.schema, table.name, probes) : []);
     const { plan, findings: tableFindings } = analyzeTable(from, to, table, results, source);
     findings.push(...tableFindings);
     plans.push({
@@ -73,7 +78,7 @@ export async function analyzeSchema(
       columns: plan.columns,
       copyOrder: 0,
     });
-    options.onTable?.(table.name, ++done, tables.length);
+    options.onTable?.(table.name, results, ++done, tables.length);
   }
   if (options.skipDataProbes) {
     findings.push({
@@ -96,12 +101,20 @@ export async function analyzeSchema(
       severity: 'medium',
       code: 'FK_CYCLE',
       table: cycle[0],
-      finding: `foreign keys form a cycle through ${cycle.join(' -> ')}: no load order satisfies them`,
+      finding: `foreign keys form a cycle through ${cycle.join(' -> ')}: no table order satisfies them while the constraints are enforced`,
       mitigation:
-        'foreign keys are created after the bulk load (cutover does this for every FK); keep them NOT VALID until validated if the tables are large',
+        'nothing to do: cutover creates every foreign key after the bulk load; on large tables they are added NOT VALID and validated afterwards',
     });
   }
-
+  for (const table of dependencies.selfReferences) {
+    findings.push({
+      severity: 'low',
+      code: 'SELF_REFERENCE',
+      table,
+      finding: `${table} has a foreign key to itself: a row may reference a row that is copied after it`,
+      mitigation: 'nothing to do: the constraint is created after the bulk load',
+    });
+  }
   return {
     tables: plans,
     volume: tables.map((t) => ({

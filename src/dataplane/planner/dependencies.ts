@@ -4,11 +4,18 @@ import type { TableModel } from '../../engines/model';
 
 export interface DependencyReport {
   copyOrder: string[];
+  /** Cycles through two or more tables, each in name order. */
   cycles: string[][];
+  /** Tables with a foreign key to themselves (parent_id, manager_id). */
+  selfReferences: string[];
   edges: { from: string; to: string; foreignKey: string }[];
 }
 
-/** Edges run child -> parent; only FKs between selected tables of the same schema count. */
+/**
+ * Edges run child -> parent; only FKs between selected tables of the same schema count. Each cycle
+ * is ordered as one unit (its tables in name order), so every table still comes after the parents
+ * it does not share a cycle with.
+ */
 export function analyzeDependencies(tables: TableModel[], schema: string): DependencyReport {
   const names = new Set(tables.map((t) => t.name));
   const edges = tables.flatMap((t) =>
@@ -19,33 +26,33 @@ export function analyzeDependencies(tables: TableModel[], schema: string): Depen
   const parents = new Map<string, Set<string>>([...names].map((n) => [n, new Set<string>()]));
   for (const e of edges) if (e.from !== e.to) parents.get(e.from)?.add(e.to);
 
-  const cycles = stronglyConnected(names, parents).filter(
-    (c) => c.length > 1 || edges.some((e) => e.from === c[0] && e.to === c[0]),
-  );
-  const inCycle = new Set(cycles.flat());
+  const components = stronglyConnected(names, parents).map((c) => [...c].sort());
+  const componentOf = new Map<string, number>();
+  components.forEach((c, i) => c.forEach((t) => componentOf.set(t, i)));
+  const parentComponents = components.map((c, i) => {
+    const ps = new Set(c.flatMap((t) => [...(parents.get(t) ?? [])].map((p) => componentOf.get(p)!)));
+    ps.delete(i);
+    return ps;
+  });
 
-  // Kahn's algorithm over tables outside cycles, smallest name first for a stable order.
+  // Kahn's algorithm over the components, the one with the smallest first name first.
   const order: string[] = [];
-  const placed = new Set<string>();
-  const pending = [...names].filter((n) => !inCycle.has(n)).sort();
-  let progress = true;
-  while (progress) {
-    progress = false;
-    for (const n of pending) {
-      if (placed.has(n)) continue;
-      const waiting = [...(parents.get(n) ?? [])].some((p) => !placed.has(p) && !inCycle.has(p));
-      if (!waiting) {
-        order.push(n);
-        placed.add(n);
-        progress = true;
-        break;
-      }
-    }
+  const placed = new Set<number>();
+  while (placed.size < components.length) {
+    const ready = components
+      .map((c, i) => ({ c, i }))
+      .filter(({ i }) => !placed.has(i) && [...parentComponents[i]!].every((p) => placed.has(p)))
+      .sort((a, b) => a.c[0]!.localeCompare(b.c[0]!));
+    const next = ready[0]!; // the condensation of a graph is acyclic: something is always ready
+    placed.add(next.i);
+    order.push(...next.c);
   }
-  // Tables in cycles (and anything depending on them) go last, in name order: their FKs are
-  // created after the load, so the order among them does not matter for correctness.
-  for (const n of [...names].sort()) if (!placed.has(n)) order.push(n);
-  return { copyOrder: order, cycles: cycles.map((c) => [...c].sort()), edges };
+  return {
+    copyOrder: order,
+    cycles: components.filter((c) => c.length > 1),
+    selfReferences: [...new Set(edges.filter((e) => e.from === e.to).map((e) => e.from))].sort(),
+    edges,
+  };
 }
 
 /** Tarjan's strongly connected components. */

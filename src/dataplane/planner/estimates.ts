@@ -36,36 +36,58 @@ export function estimate(
     return { ...none, basis };
   }
 
-  // Copy: each table at its own measured rate if it was sampled, else at the overall sample rate.
+  // Copy: each table at its own measured rate if it was sampled, else at the overall sample rate;
+  // a table without a row count (never analysed) by its bytes at the sampled byte rate.
   const perTable = new Map(
     sample.tables.map((t) => [t.table, (t.rows * 1000) / Math.max(t.readMs + t.loadMs, 1)]),
   );
+  const unknown = volume.filter((v) => v.exactRows === null && v.rowEstimate < 0);
+  const bytesPerRow = sample.bytes / Math.max(sample.rows, 1);
+  const rowsFor = (v: TableVolume) =>
+    unknown.includes(v) ? v.dataBytes / Math.max(bytesPerRow, 1) : rowsOf(v);
   const copySeconds = volume.reduce(
-    (s, v) => s + rowsOf(v) / (perTable.get(v.table) ?? sample.copyRowsPerSecond),
+    (s, v) =>
+      s +
+      (unknown.includes(v)
+        ? v.dataBytes / sample.copyBytesPerSecond
+        : rowsOf(v) / (perTable.get(v.table) ?? sample.copyRowsPerSecond)),
     0,
   );
   basis.push(
-    `copy: rows of each table / its sampled read+load rate (overall ${Math.round(sample.copyRowsPerSecond)} rows/s over ${sample.rows} sampled rows), one stream; parallel slices only shorten it`,
+    `copy: rows of each table / its sampled read+load rate (overall ${Math.round(sample.copyRowsPerSecond)} rows/s over ${sample.rows} sampled rows), one stream; parallel slices only shorten it; the sample loaded into a temporary table (no WAL, no secondary indexes), so the real load is slower by the cost of those`,
   );
+  if (unknown.length) {
+    basis.push(
+      `${unknown.map((v) => v.table).join(', ')}: no row count (never analysed): estimated from on-disk bytes at the sampled ${Math.round(sample.copyBytesPerSecond)} bytes/s`,
+    );
+  }
+  const scanRows = volume.reduce((n, v) => n + rowsFor(v), 0);
 
   // Validation scans both sides at once; the source scan rate was measured, the target is assumed no slower.
-  const validationSeconds = totalRows / sample.scanRowsPerSecond;
+  const validationSeconds = scanRows / sample.scanRowsPerSecond;
   basis.push(
-    `validation: ${totalRows} rows / measured source scan rate ${Math.round(sample.scanRowsPerSecond)} rows/s`,
+    `validation: ${Math.round(scanRows)} rows / measured source scan rate ${Math.round(sample.scanRowsPerSecond)} rows/s`,
   );
 
-  // Catch-up: changes written during the copy, applied while writes go on.
-  const writeRate = source.writesPerSecond;
+  // Catch-up: changes written during the copy, applied while writes go on. Per-table rates of the
+  // selected tables where the engine counts them; else the server-wide rate, an upper bound.
+  const perTableRates = volume.every((v) => v.writesPerSecond !== null);
+  const writeRate = perTableRates
+    ? volume.reduce((n, v) => n + (v.writesPerSecond ?? 0), 0)
+    : source.writesPerSecond;
+  const writeScope = perTableRates
+    ? 'writes/s on the selected tables'
+    : 'writes/s on the whole source server (an upper bound)';
   const apply = sample.applyRowsPerSecond;
   let catchUpSeconds: number | null = null;
   if (writeRate < apply) {
     catchUpSeconds = (writeRate * copySeconds) / (apply - writeRate);
     basis.push(
-      `catch-up: ${round(writeRate)} source writes/s observed x copy time, applied at the measured upsert rate ${Math.round(apply)} rows/s minus the write rate`,
+      `catch-up: ${round(writeRate)} ${writeScope} observed x copy time, applied at the measured upsert rate ${Math.round(apply)} rows/s minus the write rate`,
     );
   } else {
     basis.push(
-      `catch-up: never converges: the source writes ${round(writeRate)} rows/s, the target upserts only ${Math.round(apply)} rows/s`,
+      `catch-up: never converges: ${round(writeRate)} ${writeScope}, the target upserts only ${Math.round(apply)} rows/s`,
     );
   }
 

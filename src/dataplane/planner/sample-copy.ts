@@ -16,6 +16,25 @@ function scratchType(to: EngineKind, targetType: string, isKey: boolean, typed: 
   return isKey ? 'varbinary(3072)' : 'longblob';
 }
 
+/**
+ * What kind of error a scratch load hit, without the server's message: those quote the offending
+ * values (a date, a duplicate key), and customer data has no place in a plan kept in Temporal.
+ */
+function loadErrorKind(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const name = err instanceof Error ? err.name : 'error';
+  if (typeof code !== 'string') return `a ${name} was raised`;
+  const known: Record<string, string> = {
+    '22007': 'an invalid date/time value',
+    '22008': 'a date/time value out of range',
+    '22021': 'a byte sequence invalid in the target encoding (e.g. NUL)',
+    '22P02': 'a value invalid for its type',
+    '22003': 'a number out of range',
+    '23505': 'a duplicate key',
+  };
+  return `${known[code] ?? 'a rejected value'} (${code})`;
+}
+
 export interface SampleOptions {
   sampleRows: number;
   /** How many of the largest tables to draw from. */
@@ -33,18 +52,20 @@ export async function measureSampleCopy(
 ): Promise<SampleMeasurement | null> {
   const size = new Map(volume.map((v) => [v.table, v]));
   const rowsOf = (t: string) => Math.max(size.get(t)?.exactRows ?? size.get(t)?.rowEstimate ?? 0, 0);
+  // Never-analysed tables report no row estimate, but their bytes show they hold data.
+  const weight = (t: string) => size.get(t)?.dataBytes || rowsOf(t);
   const candidates = tables
-    .filter((t) => t.primaryKey && rowsOf(t.table) > 0)
-    .sort((a, b) => (size.get(b.table)?.dataBytes ?? 0) - (size.get(a.table)?.dataBytes ?? 0))
+    .filter((t) => t.primaryKey && rowsOf(t.table) + (size.get(t.table)?.dataBytes ?? 0) > 0)
+    .sort((a, b) => weight(b.table) - weight(a.table))
     .slice(0, options.maxTables ?? 5);
   if (!candidates.length || options.sampleRows === 0) return null;
 
-  const totalCandidateRows = candidates.reduce((n, t) => n + rowsOf(t.table), 0);
+  const totalWeight = candidates.reduce((n, t) => n + weight(t.table), 0);
   const measured: SampleMeasurement['tables'] = [];
   const notes: string[] = [];
   for (const table of candidates) {
     options.onTable?.(table.table);
-    const want = Math.max(1, Math.round((options.sampleRows * rowsOf(table.table)) / totalCandidateRows));
+    const want = Math.max(1, Math.round((options.sampleRows * weight(table.table)) / totalWeight));
     const columns = table.columns.filter((c) => !c.generated);
     const key = table.primaryKey ?? [];
     const started = Date.now();
@@ -68,7 +89,7 @@ export async function measureSampleCopy(
         typed = attemptTyped;
         break;
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = loadErrorKind(err);
         notes.push(
           attemptTyped
             ? `${table.table}: the sample did not load into the mapped types (${why}); timed again as text`

@@ -80,12 +80,12 @@ export function liveFindings(
       mitigation: 'point the source connection at the primary',
     });
   }
-  if (source.engine === 'mysql' && source.replica && source.settings.binlog_format === 'ROW') {
+  if (source.engine === 'mysql' && source.replica) {
     out.push({
       severity: 'blocking',
-      code: 'TRIGGERS_SILENT_ON_ROW_REPLICA',
+      code: 'TRIGGERS_SILENT_ON_REPLICA',
       finding:
-        'the source is a MySQL replica applying row-based events: triggers on a replica do not fire for them, so trigger capture would miss every change',
+        'the source is a MySQL replica: triggers on a replica do not fire for row-based events from its primary (the default format there), so trigger capture would miss changes',
       mitigation: 'point the source connection at the primary',
     });
   }
