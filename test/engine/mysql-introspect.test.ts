@@ -348,13 +348,22 @@ test('triggers, views, routines, events', () => {
 });
 
 test('introspecting a database that does not exist fails clearly', async () => {
-  await assert.rejects(engine.introspect({ schema: `${db.name}_missing` }), /does not exist/);
+  const missing = `${db.name}_missing`;
+  await assert.rejects(engine.introspect({ schema: missing }), (err: Error) => {
+    assert.equal(err.name, 'EngineInputError', err.message);
+    assert.ok(err.message.includes(`"${missing}" does not exist`), err.message);
+    return true;
+  });
 });
 
 test('an engine on a URL without a database refuses defaultSchema clearly', async () => {
   const bare = createMysqlEngine(new URL('/', db.url).toString());
   try {
-    await assert.rejects(bare.defaultSchema(), /names no database/);
+    await assert.rejects(bare.defaultSchema(), (err: Error) => {
+      assert.equal(err.name, 'EngineInputError', err.message);
+      assert.match(err.message, /names no database/);
+      return true;
+    });
   } finally {
     await bare.close();
   }

@@ -4,12 +4,23 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import type { Engine } from '../../src/engines/engine';
+import type { Engine, ProbeKind } from '../../src/engines/engine';
+import { EngineInputError } from '../../src/engines/errors';
 import { createMysqlEngine } from '../../src/engines/mysql/engine';
 import { createMysqlDatabase, execMysql, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/databases';
 
 let db: TestDatabase;
 let engine: Engine;
+
+/** An assert.rejects/throws validator: an EngineInputError whose message matches. */
+function inputError(pattern: RegExp) {
+  return (err: Error): boolean => {
+    assert.ok(err instanceof EngineInputError, `${err.name}: ${err.message}`);
+    assert.equal(err.name, 'EngineInputError');
+    assert.match(err.message, pattern);
+    return true;
+  };
+}
 
 const ROWS: unknown[][] = [
   // id, flag, d, dt, ts, mood, mood2, body, doc, name, qty, dur, at
@@ -159,16 +170,21 @@ test('trailing spaces: PAD SPACE "=" would hide them, the probe does not', async
 test('probes refuse unknown columns and kinds that do not fit the type', async () => {
   await assert.rejects(
     engine.probe(db.name, 'data', [{ column: 'nope', kind: 'negative' }]),
-    /has no column "nope"/,
+    inputError(/has no column "nope"/),
   );
   await assert.rejects(
     engine.probe(db.name, 'data', [{ column: 'qty', kind: 'zero-date' }]),
-    /does not apply/,
+    inputError(/does not apply/),
   );
   await assert.rejects(
     engine.probe(db.name, 'missing', [{ column: 'qty', kind: 'negative' }]),
-    /does not exist/,
+    inputError(/table `[^`]+`.`missing` does not exist/),
   );
+  await assert.rejects(
+    engine.probe(db.name, 'data', [{ column: 'qty', kind: 'no-such-kind' as ProbeKind }]),
+    inputError(/unknown probe kind "no-such-kind"/),
+  );
+  await assert.rejects(engine.readSample(db.name, 'data', ['id'], -1), inputError(/non-negative integer/));
   assert.deepEqual(await engine.probe(db.name, 'data', []), []);
 });
 
@@ -288,11 +304,57 @@ test('a user with SELECT only may not create triggers or tables; errors carry no
   }
 });
 
-test('an unparseable URL is refused without echoing it', () => {
-  assert.throws(
-    () => createMysqlEngine('mysql://u:s3cr3t-pw@[not a host/db'),
-    (err: Error) => !err.message.includes('s3cr3t') && /not valid/.test(err.message),
-  );
+/** Every place an error could carry a secret: message, stack, own enumerable properties. */
+function assertShowsNothingOf(err: Error, secrets: string[]): void {
+  const places = [err.message, err.stack ?? '', JSON.stringify(err), ...Object.values(err).map(String)];
+  for (const secret of secrets)
+    for (const place of places)
+      assert.ok(!place.includes(secret), `${JSON.stringify(secret)} shown in: ${place}`);
+}
+
+test('a malformed URL is an EngineInputError that shows no part of the password', () => {
+  const cases: [url: string, password: string, why: RegExp][] = [
+    ['mysql://u:Qh4%zzTp2m@h/db', 'Qh4%zzTp2m', /percent-escape/],
+    ['mysql://u:Kx9q Wv7z@h/db', 'Kx9q Wv7z', /space/],
+    ['mysql://u:Jr5%ffLw8n@h/db', 'Jr5%ffLw8n', /not valid UTF-8/],
+    ['mysql://u:Zt6Bn3Yx@[not a host/db', 'Zt6Bn3Yx', /space/],
+    ['mysql://u:Zt6Bn3Yx@[nothost/db', 'Zt6Bn3Yx', /cannot be parsed/],
+    ['mysql://u:Hy2Mc8Vk@h:99999/db', 'Hy2Mc8Vk', /cannot be parsed/],
+    ['mysql://u:Gm4Pq7Ls@h/d%zzb', 'Gm4Pq7Ls', /percent-escape/],
+    ['u:Pw3Rd9Ts@h/db', 'Pw3Rd9Ts', /must start with mysql:\/\//],
+  ];
+  for (const [url, password, why] of cases) {
+    assert.throws(
+      () => createMysqlEngine(url),
+      (err: Error) => {
+        inputError(why)(err);
+        assertShowsNothingOf(err, [
+          url,
+          password,
+          ...password.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 3),
+        ]);
+        return true;
+      },
+      url,
+    );
+  }
+});
+
+test('a database that does not exist is an EngineInputError naming it', async () => {
+  const missing = `${db.name}_missing`;
+  const named = inputError(new RegExp(`database "${missing}" does not exist`));
+  // Named in the URL: the server refuses the connection.
+  const e = createMysqlEngine(new URL(`/${missing}`, db.url).toString());
+  try {
+    await assert.rejects(e.defaultSchema(), named);
+    await assert.rejects(e.introspect({ schema: db.name }), named);
+  } finally {
+    await e.close();
+  }
+  // Named in the request.
+  await assert.rejects(engine.introspect({ schema: missing }), named);
+  await assert.rejects(engine.probe(missing, 'data', [{ column: 'qty', kind: 'negative' }]), named);
+  await assert.rejects(engine.readSample(missing, 'data', ['id'], 1), named);
 });
 
 test('scratchLoad loads and upserts a batch in a temporary table and leaves nothing behind', async () => {

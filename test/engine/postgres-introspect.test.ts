@@ -413,5 +413,9 @@ test('introspection of another schema, and a clear error for a missing one', asy
   );
   assert.equal(other.tables[0]!.foreignKeys[0]!.referencedSchema, 'public');
   assert.deepEqual(other.sequences, []);
-  await assert.rejects(engine.introspect({ schema: 'nope' }), /schema "nope" does not exist/);
+  await assert.rejects(engine.introspect({ schema: 'nope' }), (err: Error) => {
+    assert.equal(err.name, 'EngineInputError', err.message);
+    assert.match(err.message, /schema "nope" does not exist/);
+    return true;
+  });
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { EngineInputError } from '../../src/engines/errors';
 import { createPostgresEngine, type PostgresEngine } from '../../src/engines/postgres/engine';
 import { copyIn, encodeCopyRow } from '../../src/engines/postgres/copy-text';
 import { CAPABILITIES } from '../../src/engines/postgres/live-state';
@@ -17,6 +18,16 @@ import {
 let db: TestDatabase;
 let engine: PostgresEngine;
 const role = uniqueName('cutover_role');
+
+/** An assert.rejects/throws validator: an EngineInputError whose message matches. */
+function inputError(pattern: RegExp) {
+  return (err: Error): boolean => {
+    assert.ok(err instanceof EngineInputError, `${err.name}: ${err.message}`);
+    assert.equal(err.name, 'EngineInputError');
+    assert.match(err.message, pattern);
+    return true;
+  };
+}
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -189,15 +200,34 @@ test('all probes of a table cost one scan; impossible ones cost none', async () 
 test('probes refuse unknown columns and kinds that make no sense for the type', async () => {
   await assert.rejects(
     engine.probe('public', 'probe_me', [{ column: 'nope', kind: 'negative' }]),
-    /column "nope" does not exist in table "public"."probe_me"/,
+    inputError(/column "nope" does not exist in table "public"."probe_me"/),
   );
   await assert.rejects(
     engine.probe('public', 'missing', [{ column: 'id', kind: 'negative' }]),
-    /table "public"."missing" does not exist/,
+    inputError(/table "public"."missing" does not exist/),
   );
   await assert.rejects(
     engine.probe('public', 'probe_me', [{ column: 'docb', kind: 'negative' }]),
-    /probe negative does not apply to column "docb" of type jsonb/,
+    inputError(/probe negative does not apply to column "docb" of type jsonb/),
+  );
+  await assert.rejects(
+    engine.probe('public', 'probe_me', [{ column: 'docb', kind: 'no-such-kind' as ColumnProbe['kind'] }]),
+    inputError(/unknown probe kind "no-such-kind"/),
+  );
+});
+
+test('a schema that does not exist is an EngineInputError naming it, wherever a schema is required', async () => {
+  const named = inputError(/schema "no_such_schema" does not exist/);
+  await assert.rejects(engine.introspect({ schema: 'no_such_schema' }), named);
+  await assert.rejects(
+    engine.probe('no_such_schema', 'probe_me', [{ column: 'id', kind: 'negative' }]),
+    named,
+  );
+  await assert.rejects(engine.readSample('no_such_schema', 'probe_me', ['id'], 1), named);
+  await assert.rejects(engine.tableWriteCounters('no_such_schema'), named);
+  await assert.rejects(
+    engine.readSample('public', 'probe_me', ['id'], -1),
+    inputError(/non-negative integer/),
   );
 });
 
@@ -236,7 +266,7 @@ test('readSample returns exact server text, Buffers for bytea, in key order', as
   assert.ok(sample.bytes > 40);
   await assert.rejects(
     engine.readSample('public', 'probe_me', ['id', 'ghost'], 1),
-    /column "ghost" does not exist/,
+    inputError(/column "ghost" does not exist/),
   );
 });
 
@@ -359,11 +389,59 @@ test('connection errors carry neither the URL nor the password', async () => {
   assert.throws(
     () => createPostgresEngine('postgres://u:s3cr3t-Pa55@[broken/db'),
     (err: Error) => {
-      assert.match(err.message, /connection string is not valid/);
+      inputError(/connection string is not valid/)(err);
       assert.ok(!JSON.stringify({ ...err, message: err.message, stack: err.stack }).includes('s3cr3t-Pa55'));
       return true;
     },
   );
+});
+
+/** Every place an error could carry a secret: message, stack, own enumerable properties. */
+function assertShowsNothingOf(err: Error, secrets: string[]): void {
+  const places = [err.message, err.stack ?? '', JSON.stringify(err), ...Object.values(err).map(String)];
+  for (const secret of secrets)
+    for (const place of places)
+      assert.ok(!place.includes(secret), `${JSON.stringify(secret)} shown in: ${place}`);
+}
+
+test('a malformed URL is an EngineInputError that shows no part of the password', () => {
+  const cases: [url: string, password: string, why: RegExp][] = [
+    ['postgres://u:Kx9q Wv7z@/x%zz', 'Kx9q Wv7z', /space/],
+    ['postgres://u:Qh4%zzTp2m@h/db', 'Qh4%zzTp2m', /percent-escape/],
+    ['postgres://u:Jr5%ffLw8n@h/db', 'Jr5%ffLw8n', /not valid UTF-8/],
+    ['postgres://u:Zt6Bn3Yx@[broken/db', 'Zt6Bn3Yx', /cannot be parsed/],
+    ['postgres://u:Hy2Mc8Vk@h:99999/db', 'Hy2Mc8Vk', /cannot be parsed/],
+    ['u:Pw3Rd9Ts@h/db', 'Pw3Rd9Ts', /must start with postgres:\/\//],
+    ['', '', /empty/],
+  ];
+  for (const [url, password, why] of cases) {
+    assert.throws(
+      () => createPostgresEngine(url),
+      (err: Error) => {
+        inputError(why)(err);
+        const secrets = password
+          ? [password, ...password.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 3)]
+          : [];
+        assertShowsNothingOf(err, url ? [...secrets, url] : secrets);
+        return true;
+      },
+      url,
+    );
+  }
+  // The forms pg documents still pass: an empty host with ?host=, a Unix-socket directory.
+  for (const url of ['postgres://u:p%20w@/db?host=/var/run/postgresql', '/var/run/postgresql db'])
+    void createPostgresEngine(url).close();
+});
+
+test('a database that does not exist is an EngineInputError', async () => {
+  const missing = `${db.name}_missing`;
+  const e = createPostgresEngine(new URL(`/${missing}`, db.url).toString());
+  try {
+    await assert.rejects(e.defaultSchema(), inputError(new RegExp(`database "${missing}" does not exist`)));
+    await assert.rejects(e.introspect({ schema: 'public' }), inputError(/does not exist/));
+  } finally {
+    await e.close();
+  }
 });
 
 const AWKWARD_ROWS: unknown[][] = [
@@ -422,7 +500,7 @@ test('scratchLoad loads awkward values by COPY and upserts them again', async ()
   assert.equal(left, 0);
   await assert.rejects(
     engine.scratchLoad([{ name: 'id', type: 'integer); DROP TABLE counted; --' }], ['id'], batch),
-    /not a PostgreSQL type name/,
+    inputError(/not a PostgreSQL type name/),
   );
   // A value the type rejects fails the load cleanly and leaves the pool usable.
   await assert.rejects(

@@ -2,6 +2,7 @@
 // probes, scratch). Every session runs in UTC so TIMESTAMP values read the same everywhere.
 import mysql from 'mysql2/promise';
 import type { Engine } from '../engine';
+import { EngineInputError } from '../errors';
 import { introspectSchema } from './introspect';
 import { readLiveState } from './live-state';
 import { probeTable, readSample } from './probes';
@@ -17,7 +18,50 @@ import { type Conn, queryRows } from './session';
 const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
   sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
 
+const NOT_SHOWN = '(its value is not shown: it may contain a password)';
+
+/**
+ * Check the URL before the driver sees it, more strictly than the driver does (a space in a
+ * password would otherwise only fail later, as an authentication error no retry fixes). The
+ * parser's own errors may carry the URL (and its password) in their properties: every refusal is a
+ * new error that names what is wrong and nothing of the value.
+ */
+export function checkConnectionUrl(url: string): void {
+  const refuse = (why: string) =>
+    new EngineInputError(
+      `the MySQL connection URL is not valid: ${why}; expected mysql://user:password@host:port/database ${NOT_SHOWN}`,
+    );
+  if (typeof url !== 'string' || !url.trim()) throw refuse('it is empty');
+  if (/[\s\p{Cc}]/u.test(url))
+    throw refuse('it contains a space or control character (percent-encode it, e.g. a space as %20)');
+  if (/%(?![0-9A-Fa-f]{2})/.test(url))
+    throw refuse('it contains a "%" that does not start a percent-escape (write a literal "%" as %25)');
+  if (!/^mysql:\/\//i.test(url)) throw refuse('it must start with mysql://');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw refuse(
+      'it cannot be parsed as a URL (check the host, the port and any "@", ":" or "/" in the password)',
+    );
+  }
+  const parts: [string, string][] = [
+    ['user name', parsed.username],
+    ['password', parsed.password],
+    ['host', parsed.hostname],
+    ['database name', parsed.pathname],
+  ];
+  for (const [part, value] of parts) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw refuse(`the percent-escapes in its ${part} are not valid UTF-8`);
+    }
+  }
+}
+
 function createPool(url: string): mysql.Pool {
+  checkConnectionUrl(url);
   try {
     return mysql.createPool({
       uri: url,
@@ -34,11 +78,25 @@ function createPool(url: string): mysql.Pool {
       connectionLimit: 4,
     });
   } catch {
-    // The parse error may carry the URL (and its password): say what is wrong without it.
-    throw new Error(
-      'the MySQL connection URL is not valid (expected mysql://user:password@host:port/database)',
+    throw new EngineInputError(
+      `the MySQL connection URL is not valid: the driver cannot parse it ${NOT_SHOWN}`,
     );
   }
+}
+
+/**
+ * A database that does not exist (ER_BAD_DB_ERROR, at connect for the URL's database or in a query)
+ * is a request no retry fixes; every other error (refused connections, timeouts, ...) passes through.
+ */
+function inputError(err: unknown): unknown {
+  const e = err as { code?: unknown; sqlMessage?: unknown } | null;
+  if (e?.code !== 'ER_BAD_DB_ERROR') return err;
+  const name = /Unknown database '(.*)'/s.exec(String(e.sqlMessage ?? ''))?.[1];
+  return new EngineInputError(
+    name === undefined
+      ? 'a MySQL database named in the request or the connection URL does not exist'
+      : `MySQL database ${JSON.stringify(name)} does not exist or is not visible to this user`,
+  );
 }
 
 export function createMysqlEngine(url: string): Engine {
@@ -47,7 +105,9 @@ export function createMysqlEngine(url: string): Engine {
 
   /** Run `fn` on one pooled session; a session that failed is discarded, not reused. */
   async function withConnection<T>(fn: (conn: Conn) => Promise<T>): Promise<T> {
-    const conn = await pool.getConnection();
+    const conn = await pool.getConnection().catch((err: unknown) => {
+      throw inputError(err);
+    });
     try {
       if (!prepared.has(conn.connection)) {
         await conn.query(SESSION_SETUP);
@@ -58,14 +118,14 @@ export function createMysqlEngine(url: string): Engine {
       return result;
     } catch (err) {
       conn.destroy();
-      throw err;
+      throw inputError(err);
     }
   }
 
   async function defaultSchema(): Promise<string> {
     const [row] = await withConnection((c) => queryRows<{ db: string | null }>(c, 'SELECT DATABASE() AS db'));
     if (!row?.db) {
-      throw new Error(
+      throw new EngineInputError(
         'the MySQL connection names no database: add one to the connection URL path (mysql://host/<database>)',
       );
     }

@@ -13,6 +13,7 @@ import type {
   UniqueKeyModel,
   ViewModel,
 } from '../model';
+import { EngineInputError } from '../errors';
 import { isTextType, normaliseDefault, parseEnumValues } from './column-type';
 import { qualify, quoteIdent } from './quote';
 import { type Conn, queryRows, serverInfo, toNumber } from './session';
@@ -98,7 +99,9 @@ async function resolveSchema(conn: Conn, schema: string) {
   );
   const row = rows.find((r) => r.name === schema) ?? (rows.length === 1 ? rows[0] : undefined);
   if (!row)
-    throw new Error(`MySQL database ${JSON.stringify(schema)} does not exist or is not visible to this user`);
+    throw new EngineInputError(
+      `MySQL database ${JSON.stringify(schema)} does not exist or is not visible to this user`,
+    );
   return row;
 }
 

@@ -2,6 +2,7 @@
 // table, and the planner's sample read in primary-key order.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ColumnProbe, ProbeKind, ProbeResult, SampleBatch } from '../engine';
+import { EngineInputError } from '../errors';
 import { isNumericType, isTemporalType, parseEnumValues } from './column-type';
 import { qualify, quoteIdent } from './quote';
 import { type Conn, queryRows, toNumber } from './session';
@@ -40,14 +41,25 @@ async function tableColumns(conn: Conn, schema: string, table: string): Promise<
     [schema, table],
   );
   const exact = rows.filter((r) => r.tableSchema === schema && r.tableName === table);
-  if (!exact.length)
-    throw new Error(`MySQL table ${qualify(schema, table)} does not exist or has no visible columns`);
+  if (!exact.length) {
+    const schemata = await queryRows<{ name: string }>(
+      conn,
+      'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [schema],
+    );
+    throw new EngineInputError(
+      schemata.some((s) => s.name === schema)
+        ? `MySQL table ${qualify(schema, table)} does not exist or has no visible columns`
+        : `MySQL database ${JSON.stringify(schema)} does not exist or is not visible to this user`,
+    );
+  }
   return new Map(exact.map((r) => [r.name, { ...r, dataType: r.dataType.toLowerCase() }]));
 }
 
 function column(columns: Map<string, ColumnInfo>, schema: string, table: string, name: string): ColumnInfo {
   const c = columns.get(name);
-  if (!c) throw new Error(`MySQL table ${qualify(schema, table)} has no column ${JSON.stringify(name)}`);
+  if (!c)
+    throw new EngineInputError(`MySQL table ${qualify(schema, table)} has no column ${JSON.stringify(name)}`);
   return c;
 }
 
@@ -64,7 +76,7 @@ function condition(c: ColumnInfo, kind: ProbeKind): { sql: string; params: unkno
   const q = quoteIdent(c.name);
   const t = c.dataType;
   const refuse = () => {
-    throw new Error(
+    throw new EngineInputError(
       `probe ${kind} does not apply to column ${JSON.stringify(c.name)} of type ${c.columnType}`,
     );
   };
@@ -113,7 +125,7 @@ function condition(c: ColumnInfo, kind: ProbeKind): { sql: string; params: unkno
       return { sql: `(${q} < '1970-01-01 00:00:01' OR ${q} >= '2038-01-19 03:14:08')`, params: [] };
     }
     default:
-      throw new Error(`unknown probe kind ${JSON.stringify(kind as string)}`);
+      throw new EngineInputError(`unknown probe kind ${JSON.stringify(kind as string)}`);
   }
 }
 
@@ -156,9 +168,9 @@ export async function readSample(
   columnNames: string[],
   limit: number,
 ): Promise<SampleBatch> {
-  if (!columnNames.length) throw new Error('readSample needs at least one column');
+  if (!columnNames.length) throw new EngineInputError('readSample needs at least one column');
   if (!Number.isInteger(limit) || limit < 0)
-    throw new Error(`readSample limit must be a non-negative integer, not ${limit}`);
+    throw new EngineInputError(`readSample limit must be a non-negative integer, not ${limit}`);
   const columns = await tableColumns(conn, schema, table);
   for (const name of columnNames) column(columns, schema, table, name);
   if (limit === 0) return { columns: [...columnNames], rows: [], bytes: 0 };

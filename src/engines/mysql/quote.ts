@@ -1,5 +1,6 @@
 // Identifier quoting for MySQL/MariaDB. Every identifier that reaches SQL text goes through here;
-// values never do (they travel as parameters).
+// values never do (they travel as parameters). A name MySQL cannot store is a request no retry fixes.
+import { EngineInputError } from '../errors';
 
 /** MySQL and MariaDB cap schema, table, column, index and constraint names at 64 characters. */
 export const MAX_IDENTIFIER_LENGTH = 64;
@@ -10,10 +11,10 @@ export const MAX_IDENTIFIER_LENGTH = 64;
  */
 export function quoteIdent(name: string): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new Error('MySQL identifier must not be empty');
+    throw new EngineInputError('MySQL identifier must not be empty');
   }
   if (name.includes('\0')) {
-    throw new Error(
+    throw new EngineInputError(
       `MySQL identifier ${JSON.stringify(name)} contains a NUL character, which MySQL does not allow`,
     );
   }
@@ -21,13 +22,13 @@ export function quoteIdent(name: string): string {
   // are refused by the server ("Invalid utf8mb3 character string"); unpaired surrogates cannot be
   // encoded at all and would silently become U+FFFD.
   if (/[\u{10000}-\u{10FFFF}]|\p{Cs}/u.test(name)) {
-    throw new Error(
+    throw new EngineInputError(
       `MySQL identifier ${JSON.stringify(name)} contains a character outside the Basic Multilingual Plane (e.g. an emoji), which MySQL identifiers cannot hold`,
     );
   }
   const length = [...name].length;
   if (length > MAX_IDENTIFIER_LENGTH) {
-    throw new Error(
+    throw new EngineInputError(
       `MySQL identifier ${JSON.stringify(name)} is ${length} characters long; the limit is ${MAX_IDENTIFIER_LENGTH}`,
     );
   }

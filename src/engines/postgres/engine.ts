@@ -2,6 +2,7 @@
 // sessions, behind the engine-neutral Engine interface.
 import pg from 'pg';
 import type { ColumnProbe, Engine, IntrospectOptions, ProbeResult, SampleBatch } from '../engine';
+import { EngineInputError } from '../errors';
 import type { LiveState, SchemaModel } from '../model';
 import { introspectSchema } from './introspect';
 import { readLiveState, tableWriteCounters, type LiveStateOptions } from './live-state';
@@ -18,21 +19,57 @@ export interface PostgresEngine extends Engine {
   tableWriteCounters(schema: string): Promise<Record<string, number>>;
 }
 
+const NOT_SHOWN = '(its value is not shown: it may contain a password)';
+
 /**
- * Parse the connection string once, up front. A parse error from the URL parser carries the whole
- * string (password included) in its `input` property, so it is replaced by one that names nothing.
+ * Parse the connection string once, up front, and more strictly than the driver: pg quietly
+ * re-encodes spaces and stray "%" signs, so a mistyped password would only fail later as an
+ * authentication error that a retry cannot fix. A parse error from the URL parser carries the
+ * whole string (password included) in its `input` property, so every refusal is a new error that
+ * names what is wrong and nothing of the value.
  */
-function checkConnectionString(url: string): void {
+export function checkConnectionString(url: string): void {
+  const refuse = (why: string) =>
+    new EngineInputError(`the PostgreSQL connection string is not valid: ${why} ${NOT_SHOWN}`);
+  if (typeof url !== 'string' || !url.trim()) throw refuse('it is empty');
+  // "/socket/directory [database]": pg's own form for Unix sockets.
+  if (!url.startsWith('/')) {
+    if (/[\s\p{Cc}]/u.test(url))
+      throw refuse('it contains a space or control character (percent-encode it, e.g. a space as %20)');
+    if (/%(?![0-9A-Fa-f]{2})/.test(url))
+      throw refuse('it contains a "%" that does not start a percent-escape (write a literal "%" as %25)');
+    if (!/^postgres(ql)?:\/\//i.test(url)) throw refuse('it must start with postgres:// or postgresql://');
+    let parsed: URL;
+    try {
+      // pg allows an empty host ("user:pw@/db", host from ?host= or the default): so do we.
+      parsed = new URL(url.replace('@/', '@localhost/'));
+    } catch {
+      throw refuse(
+        'it cannot be parsed as a URL (check the host, the port and any "@", ":" or "/" in the password)',
+      );
+    }
+    const parts: [string, string][] = [
+      ['user name', parsed.username],
+      ['password', parsed.password],
+      ['database name', parsed.pathname],
+    ];
+    for (const [part, value] of parts) {
+      try {
+        decodeURIComponent(value);
+      } catch {
+        throw refuse(`the percent-escapes in its ${part} are not valid UTF-8`);
+      }
+    }
+  }
   try {
     new pg.Client({ connectionString: url });
   } catch {
-    throw new Error(
-      'the PostgreSQL connection string is not valid (its value is not shown: it may contain a password)',
-    );
+    throw refuse('the driver cannot parse it');
   }
 }
 
-export function createPostgresEngine(url: string): PostgresEngine {
+/** The engine's pool: exact result types, UTC sessions. */
+function createPool(url: string): pg.Pool {
   checkConnectionString(url);
   const pool = new pg.Pool({
     connectionString: url,
@@ -48,11 +85,33 @@ export function createPostgresEngine(url: string): PostgresEngine {
   // An idle connection that dies (server restart, database dropped) must not crash the process; the
   // pool discards it and the next checkout opens a new one.
   pool.on('error', () => undefined);
+  return pool;
+}
 
-  const defaultSchema = async (): Promise<string> => {
-    const { rows } = await pool.query<{ schema: string | null }>('SELECT current_schema()::text AS schema');
-    return rows[0]?.schema ?? 'public';
-  };
+/**
+ * A database named in the URL that does not exist (3D000 at connect) is a request no retry fixes;
+ * every other error (refused connections, timeouts, ...) passes through unchanged.
+ */
+function inputErrors<T>(work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    if ((err as { code?: unknown } | null)?.code === '3D000') {
+      throw new EngineInputError(
+        `the PostgreSQL ${(err as Error).message} (the database is named in the connection URL)`,
+      );
+    }
+    throw err;
+  });
+}
+
+export function createPostgresEngine(url: string): PostgresEngine {
+  const pool = createPool(url);
+
+  const defaultSchema = (): Promise<string> =>
+    inputErrors(
+      pool
+        .query<{ schema: string | null }>('SELECT current_schema()::text AS schema')
+        .then(({ rows }) => rows[0]?.schema ?? 'public'),
+    );
 
   return {
     kind: 'postgres',
@@ -60,15 +119,16 @@ export function createPostgresEngine(url: string): PostgresEngine {
     qualify,
     defaultSchema,
     async introspect(options: IntrospectOptions = {}): Promise<SchemaModel> {
-      return introspectSchema(pool, options.schema ?? (await defaultSchema()), options);
+      const schema = options.schema ?? (await defaultSchema());
+      return inputErrors(introspectSchema(pool, schema, options));
     },
-    liveState: (options?: LiveStateOptions) => readLiveState(pool, options),
-    tableWriteCounters: (schema: string) => tableWriteCounters(pool, schema),
+    liveState: (options?: LiveStateOptions) => inputErrors(readLiveState(pool, options)),
+    tableWriteCounters: (schema: string) => inputErrors(tableWriteCounters(pool, schema)),
     probe: (schema: string, table: string, probes: ColumnProbe[]): Promise<ProbeResult[]> =>
-      probeTable(pool, schema, table, probes),
+      inputErrors(probeTable(pool, schema, table, probes)),
     readSample: (schema: string, table: string, columns: string[], limit: number): Promise<SampleBatch> =>
-      readSample(pool, schema, table, columns, limit),
-    scratchLoad: (columns, key, batch) => scratchLoad(pool, columns, key, batch),
+      inputErrors(readSample(pool, schema, table, columns, limit)),
+    scratchLoad: (columns, key, batch) => inputErrors(scratchLoad(pool, columns, key, batch)),
     async close(): Promise<void> {
       await pool.end();
     },

@@ -16,6 +16,7 @@ import type {
   UniqueKeyModel,
   ViewModel,
 } from '../model';
+import { EngineInputError } from '../errors';
 import { qualify } from './quote';
 import { catalogTypes } from './result-types';
 import { TypeCatalog, typmodFacts } from './type-catalog';
@@ -89,8 +90,8 @@ async function readCatalog(client: ClientBase, schema: string): Promise<SchemaMo
   );
   const [ns] = await q<{ oid: number }>(client, `SELECT oid FROM pg_namespace WHERE nspname = $1`, [schema]);
   if (!ns)
-    throw new Error(
-      `schema ${JSON.stringify(schema)} does not exist in database ${JSON.stringify(database)}`,
+    throw new EngineInputError(
+      `PostgreSQL schema ${JSON.stringify(schema)} does not exist in database ${JSON.stringify(database)}`,
     );
 
   const tables = await readTables(client, ns.oid);

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ClientBase, Pool } from 'pg';
 import type { LiveState, PrivilegeCheck } from '../model';
+import { EngineInputError } from '../errors';
 import { serverInfo } from './introspect';
 import { catalogTypes } from './result-types';
 
@@ -254,6 +255,10 @@ export async function tableWriteCounters(
   schema: string,
 ): Promise<Record<string, number>> {
   return onOneConnection(db, async (client) => {
+    const [ns] = await q<{ oid: number }>(client, `SELECT oid FROM pg_namespace WHERE nspname = $1`, [
+      schema,
+    ]);
+    if (!ns) throw new EngineInputError(`PostgreSQL schema ${JSON.stringify(schema)} does not exist`);
     await client.query('SELECT pg_stat_clear_snapshot()');
     const rows = await q<{ name: string; n: string }>(
       client,
@@ -262,9 +267,9 @@ export async function tableWriteCounters(
          FROM pg_stat_user_tables s
          JOIN pg_class c ON c.oid = s.relid
          JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)
-        WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+        WHERE c.relnamespace = $1
         GROUP BY 1`,
-      [schema],
+      [ns.oid],
     );
     const out: Record<string, number> = {};
     for (const r of rows) out[r.name] = Number(r.n);

@@ -2,6 +2,7 @@
 // (count(*) FILTER per probe); kinds that PostgreSQL's types rule out are answered without scanning.
 import type { ClientBase, Pool } from 'pg';
 import type { ColumnProbe, ProbeResult, SampleBatch } from '../engine';
+import { EngineInputError } from '../errors';
 import { qualify, quoteIdent } from './quote';
 import { catalogTypes } from './result-types';
 import { TypeCatalog, type ResolvedType } from './type-catalog';
@@ -25,7 +26,14 @@ async function tableShape(client: ClientBase, schema: string, table: string): Pr
     values: [schema, table],
     types: catalogTypes,
   });
-  if (!rows.length) throw new Error(`table ${qualify(schema, table)} does not exist`);
+  if (!rows.length) {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    throw new EngineInputError(
+      rowCount
+        ? `table ${qualify(schema, table)} does not exist`
+        : `PostgreSQL schema ${JSON.stringify(schema)} does not exist`,
+    );
+  }
   const types = new TypeCatalog(client);
   await types.load(rows.map((r) => r.typ));
   const columns = new Map(rows.map((r) => [r.name, types.resolve(r.typ, r.typmod)]));
@@ -39,7 +47,9 @@ async function tableShape(client: ClientBase, schema: string, table: string): Pr
 function requireColumn(shape: TableShape, schema: string, table: string, column: string): ResolvedType {
   const type = shape.columns.get(column);
   if (!type)
-    throw new Error(`column ${quoteIdent(column)} does not exist in table ${qualify(schema, table)}`);
+    throw new EngineInputError(
+      `column ${quoteIdent(column)} does not exist in table ${qualify(schema, table)}`,
+    );
   return type;
 }
 
@@ -63,8 +73,12 @@ function probeCondition(
     params.push(value);
     return `$${params.length}`;
   };
+  // Asking a question the column's type cannot answer is a mistake of the caller, not a transient
+  // condition: a silent 0 would hide it, a retry would repeat it.
   const unsupported = () =>
-    new Error(`probe ${probe.kind} does not apply to column ${col} of type ${type.dataType} in ${where}`);
+    new EngineInputError(
+      `probe ${probe.kind} does not apply to column ${col} of type ${type.dataType} in ${where}`,
+    );
   const t = type.dataType;
   switch (probe.kind) {
     case 'non-boolean':
@@ -110,7 +124,7 @@ function probeCondition(
       // PostgreSQL rejects zero dates and enum values that are not labels.
       return null;
     default:
-      throw new Error(`unknown probe kind ${JSON.stringify((probe as ColumnProbe).kind)}`);
+      throw new EngineInputError(`unknown probe kind ${JSON.stringify((probe as ColumnProbe).kind)}`);
   }
 }
 
@@ -167,7 +181,7 @@ export async function readSample(
   limit: number,
 ): Promise<SampleBatch> {
   if (!Number.isInteger(limit) || limit < 0)
-    throw new Error(`sample limit must be a non-negative integer, got ${limit}`);
+    throw new EngineInputError(`sample limit must be a non-negative integer, got ${limit}`);
   const client = await pool.connect();
   try {
     const shape = await tableShape(client, schema, table);

@@ -1,5 +1,6 @@
 // Identifier quoting for PostgreSQL. Every name that reaches SQL text goes through here; values never
-// do (they are always bound parameters).
+// do (they are always bound parameters). A name PostgreSQL cannot store is a request no retry fixes.
+import { EngineInputError } from '../errors';
 
 /** NAMEDATALEN - 1: PostgreSQL truncates longer identifiers silently (with only a NOTICE). */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -11,19 +12,21 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Quote one identifier: "name" with embedded double quotes doubled. Any other character is safe inside. */
 export function quoteIdent(name: string): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new Error('PostgreSQL identifier must not be empty');
+    throw new EngineInputError('PostgreSQL identifier must not be empty');
   }
   if (name.includes('\0')) {
-    throw new Error(
+    throw new EngineInputError(
       `PostgreSQL identifier ${JSON.stringify(name)} contains a NUL character, which PostgreSQL cannot store`,
     );
   }
   if (LONE_SURROGATE.test(name)) {
-    throw new Error(`PostgreSQL identifier ${JSON.stringify(name)} contains an unpaired UTF-16 surrogate`);
+    throw new EngineInputError(
+      `PostgreSQL identifier ${JSON.stringify(name)} contains an unpaired UTF-16 surrogate`,
+    );
   }
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_IDENTIFIER_BYTES) {
-    throw new Error(
+    throw new EngineInputError(
       `PostgreSQL identifier ${JSON.stringify(name)} is ${bytes} bytes long in UTF-8; PostgreSQL would silently truncate it to ${MAX_IDENTIFIER_BYTES} bytes`,
     );
   }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import type { SampleBatch } from '../engine';
+import { EngineInputError } from '../errors';
 import { copyIn, toPgText } from './copy-text';
 import { quoteIdent } from './quote';
 
@@ -19,7 +20,7 @@ const TYPE_PATTERN = /^(?:[A-Za-z0-9_ .,()[\]]|"(?:[^"\0]|"")+")+$/;
 
 export function checkTypeName(type: string): string {
   if (!TYPE_PATTERN.test(type) || type.includes('--') || !type.trim()) {
-    throw new Error(`not a PostgreSQL type name: ${JSON.stringify(type)}`);
+    throw new EngineInputError(`not a PostgreSQL type name: ${JSON.stringify(type)}`);
   }
   return type;
 }
@@ -30,14 +31,15 @@ export async function scratchLoad(
   key: string[],
   batch: SampleBatch,
 ): Promise<{ loadMs: number; upsertMs: number }> {
-  if (!columns.length) throw new Error('scratch table needs at least one column');
+  if (!columns.length) throw new EngineInputError('scratch table needs at least one column');
   const names = columns.map((c) => c.name);
   for (const k of key)
-    if (!names.includes(k)) throw new Error(`key column ${quoteIdent(k)} is not one of the scratch columns`);
+    if (!names.includes(k))
+      throw new EngineInputError(`key column ${quoteIdent(k)} is not one of the scratch columns`);
   // Rows follow batch.columns; reorder them to the scratch table's column order.
   const positions = names.map((n) => {
     const i = batch.columns.indexOf(n);
-    if (i < 0) throw new Error(`scratch column ${quoteIdent(n)} is not in the sample batch`);
+    if (i < 0) throw new EngineInputError(`scratch column ${quoteIdent(n)} is not in the sample batch`);
     return i;
   });
   const rows = batch.rows.map((r) => positions.map((i) => r[i]));
