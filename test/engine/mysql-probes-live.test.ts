@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import type { Engine, ProbeKind } from '../../src/engines/engine';
 import { EngineInputError } from '../../src/engines/errors';
 import { createMysqlEngine } from '../../src/engines/mysql/engine';
+import { checkTypeName } from '../../src/engines/mysql/scratch';
 import { createMysqlDatabase, execMysql, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/databases';
 
 let db: TestDatabase;
@@ -355,6 +356,73 @@ test('a database that does not exist is an EngineInputError naming it', async ()
   await assert.rejects(engine.introspect({ schema: missing }), named);
   await assert.rejects(engine.probe(missing, 'data', [{ column: 'qty', kind: 'negative' }]), named);
   await assert.rejects(engine.readSample(missing, 'data', ['id'], 1), named);
+});
+
+test('scratch column types must be plain MySQL types', async () => {
+  for (const type of [
+    'bigint',
+    'INT UNSIGNED',
+    'int(10) unsigned zerofill',
+    'double precision',
+    'float(7,4) unsigned',
+    'decimal(65,30)',
+    'datetime(6)',
+    'long varbinary',
+    'national char(3)',
+    'varchar(10) charset latin1',
+    'char(36) character set ascii collate ascii_general_ci',
+    "enum('','a','it''s','back\\\\slash','q\\'uote') character set utf8mb4 collate utf8mb4_bin",
+    "set('a', 'b')",
+  ]) {
+    assert.equal(checkTypeName(type), type);
+  }
+  for (const type of [
+    'int; DROP TABLE x',
+    'int, y int); DROP TABLE x; --',
+    "enum('a'); DROP TABLE x; --')",
+    "enum('a\\')",
+    'int -- comment',
+    'int /* comment */',
+    'int # comment',
+    'int DEFAULT 1',
+    'int NOT NULL',
+    'int AUTO_INCREMENT',
+    "int COMMENT 'x'",
+    'int GENERATED ALWAYS AS (1)',
+    'varchar(10) collate x; DROP TABLE x',
+    'decimal(1,2,3)',
+    "enum('a',)",
+    'enum()',
+    '',
+  ]) {
+    assert.throws(() => checkTypeName(type), inputError(/not a MySQL column type/), type);
+  }
+
+  // Through the engine: refused before anything is created, and the table it names survives.
+  await execMysql(db.url, ['CREATE TABLE x (id INT PRIMARY KEY)', 'INSERT INTO x VALUES (1)']);
+  const tablesBefore = (await engine.introspect()).tables.map((t) => t.name);
+  await assert.rejects(
+    engine.scratchLoad(
+      [
+        { name: 'id', type: 'int' },
+        { name: 'v', type: 'int); DROP TABLE x; --' },
+      ],
+      ['id'],
+      { columns: ['id', 'v'], rows: [[1, 2]], bytes: 0 },
+    ),
+    inputError(/not a MySQL column type: "int\); DROP TABLE x; --"/),
+  );
+  assert.deepEqual(
+    (await engine.introspect()).tables.map((t) => t.name),
+    tablesBefore,
+  );
+  const conn = await mysql.createConnection({ uri: db.url });
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM x');
+    assert.equal(Number(rows[0]?.n), 1);
+  } finally {
+    await conn.end();
+  }
 });
 
 test('scratchLoad loads and upserts a batch in a temporary table and leaves nothing behind', async () => {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SampleBatch } from '../engine';
+import { EngineInputError } from '../errors';
 import { quoteIdent } from './quote';
 import type { Conn } from './session';
 
@@ -46,9 +47,41 @@ function* chunks(rows: unknown[][]): Generator<unknown[][]> {
   if (chunk.length) yield chunk;
 }
 
+// Column types are spliced into DDL (a type cannot be a parameter), so each must be a column type
+// and nothing else: a name (two words for DOUBLE PRECISION, CHAR VARYING, NATIONAL CHAR, LONG
+// VARBINARY, ...), then numeric arguments or, for ENUM and SET, a list of quoted literals, then
+// SIGNED/UNSIGNED, ZEROFILL, CHARACTER SET and COLLATE. No comments, no statement separators, no
+// column attributes (DEFAULT, GENERATED, ...). Literals are lexed as the server lexes them in this
+// engine's sessions (backslash escapes on, '' for a quote), so none can end early.
+const WS = /[ \t\r\n]+/.source;
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/.source;
+const LITERAL = /'(?:[^'\\\0]|''|\\[^\0])*'/.source;
+const NUMBER_ARGS = /\( *\d+ *(?:, *\d+ *)?\)/.source;
+const MYSQL_TYPE = new RegExp(
+  [
+    '^ *',
+    `(?:(?:enum|set) *\\( *${LITERAL}(?: *, *${LITERAL})* *\\)`,
+    `|(?:(?:national|long)${WS})?${WORD}(?:${WS}(?:precision|varying))?(?: *${NUMBER_ARGS})?)`,
+    `(?:${WS}(?:signed|unsigned))?`,
+    `(?:${WS}zerofill)?`,
+    `(?:${WS}(?:character${WS}set|charset)${WS}${WORD})?`,
+    `(?:${WS}collate${WS}${WORD})?`,
+    ' *$',
+  ].join(''),
+  'i',
+);
+
+/** The type unchanged when it is a plain MySQL column type; an EngineInputError otherwise. */
+export function checkTypeName(type: string): string {
+  if (typeof type !== 'string' || !MYSQL_TYPE.test(type)) {
+    throw new EngineInputError(`not a MySQL column type: ${JSON.stringify(type)}`);
+  }
+  return type;
+}
+
 /**
- * `columns[].type` is DDL from the planner's type mapping (e.g. "varchar(255)", "longblob"), not user
- * input; it cannot be a parameter. Names are quoted, values are parameters.
+ * `columns[].type` is DDL from the planner's type mapping (e.g. "varchar(255)", "longblob"), checked
+ * by checkTypeName before it reaches SQL. Names are quoted, values are parameters.
  */
 export async function scratchLoad(
   conn: Conn,
@@ -56,15 +89,16 @@ export async function scratchLoad(
   key: string[],
   batch: SampleBatch,
 ): Promise<{ loadMs: number; upsertMs: number }> {
-  if (!columns.length) throw new Error('scratchLoad needs at least one column');
+  if (!columns.length) throw new EngineInputError('scratchLoad needs at least one column');
   const names = columns.map((c) => c.name);
   for (const k of key) {
     if (!names.includes(k))
-      throw new Error(`scratchLoad key column ${JSON.stringify(k)} is not one of the columns`);
+      throw new EngineInputError(`scratchLoad key column ${JSON.stringify(k)} is not one of the columns`);
   }
   const positions = names.map((n) => {
     const i = batch.columns.indexOf(n);
-    if (i < 0) throw new Error(`scratchLoad column ${JSON.stringify(n)} is missing from the sample batch`);
+    if (i < 0)
+      throw new EngineInputError(`scratchLoad column ${JSON.stringify(n)} is missing from the sample batch`);
     return i;
   });
   const rows = batch.rows.map((r) => positions.map((i) => parameter(r[i])));
@@ -72,7 +106,7 @@ export async function scratchLoad(
   const table = quoteIdent(`cutover_scratch_${randomBytes(6).toString('hex')}`);
   const columnList = names.map(quoteIdent).join(', ');
   const ddl = [
-    ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`),
+    ...columns.map((c) => `${quoteIdent(c.name)} ${checkTypeName(c.type)}`),
     ...(key.length ? [`PRIMARY KEY (${key.map(quoteIdent).join(', ')})`] : []),
   ];
   const nonKey = names.filter((n) => !key.includes(n));
