@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { EngineInputError } from '../../src/engines/errors';
-import { createPostgresEngine, type PostgresEngine } from '../../src/engines/postgres/engine';
+import {
+  CLIENT_CONNECTION_CHECK_INTERVAL,
+  createPool,
+  createPostgresEngine,
+  sessionSetup,
+  type PostgresEngine,
+} from '../../src/engines/postgres/engine';
 import { copyIn, encodeCopyRow } from '../../src/engines/postgres/copy-text';
 import { CAPABILITIES } from '../../src/engines/postgres/live-state';
 import type { ColumnProbe } from '../../src/engines/engine';
@@ -441,6 +447,69 @@ test('a database that does not exist is an EngineInputError', async () => {
     await assert.rejects(e.introspect({ schema: 'public' }), inputError(/does not exist/));
   } finally {
     await e.close();
+  }
+});
+
+test('pooled sessions run in UTC and check for a vanished client', async () => {
+  const pool = createPool(db.url);
+  try {
+    // Two sessions at once: the server version is read once, the setting reaches every connection.
+    const clients = await Promise.all([pool.connect(), pool.connect()]);
+    try {
+      for (const c of clients) {
+        const { rows } = await c.query<{ client_connection_check_interval: string }>(
+          'SHOW client_connection_check_interval',
+        );
+        assert.equal(rows[0]!.client_connection_check_interval, CLIENT_CONNECTION_CHECK_INTERVAL);
+        assert.equal(
+          (await c.query<{ z: string }>(`SELECT current_setting('TimeZone') AS z`)).rows[0]!.z,
+          'UTC',
+        );
+      }
+    } finally {
+      for (const c of clients) c.release();
+    }
+  } finally {
+    await pool.end();
+  }
+});
+
+test('the server ends a query whose client vanished (a SIGKILLed worker)', async () => {
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  const victim = new pg.Client({ connectionString: db.url, application_name: 'cutover_vanishing' });
+  victim.on('error', () => undefined);
+  await victim.connect();
+  try {
+    await sessionSetup()(victim);
+    const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const sleeping = victim.query('SELECT pg_sleep(60)').catch((err: unknown) => err);
+    const backend = async () =>
+      (await admin.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]))
+        .rows[0]?.state;
+    const waitFor = async (done: (state: string | undefined) => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const state = await backend();
+        if (done(state)) return state;
+        if (Date.now() > deadline) return state;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    assert.equal(await waitFor((s) => s === 'active', 5000), 'active', 'pg_sleep is running');
+    // What SIGKILL does to the worker's sockets: closed by the kernel, no goodbye to the server.
+    const started = Date.now();
+    victim.connection.stream.destroy();
+    await sleeping;
+    const state = await waitFor((s) => s === undefined, 15_000);
+    assert.equal(state, undefined, `backend ${pid} still ${state} after ${Date.now() - started} ms`);
+    // Within the check interval (10 s) plus polling slack, far from the query's 60 s.
+    assert.ok(Date.now() - started < 15_000);
+  } finally {
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+      'cutover_vanishing',
+    ]);
+    await admin.end();
   }
 });
 

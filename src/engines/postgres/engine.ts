@@ -68,19 +68,46 @@ export function checkConnectionString(url: string): void {
   }
 }
 
-/** The engine's pool: exact result types, UTC sessions. */
-function createPool(url: string): pg.Pool {
+/** How often a backend running a query checks that its client is still connected. */
+export const CLIENT_CONNECTION_CHECK_INTERVAL = '10s';
+
+/**
+ * Session set-up for every new connection, awaited before the connection is handed out (a failure
+ * fails the checkout instead of leaving a session half set up):
+ * - UTC, so timestamptz text never depends on the server's zone;
+ * - client_connection_check_interval (PostgreSQL 14+): a backend notices a vanished client only
+ *   when it writes a result, so a worker SIGKILLed during a probe's full-table scan would leave the
+ *   scan running to the end; with the check the server cancels it within the interval.
+ * The server version is read once per setup function (one per pool).
+ */
+export function sessionSetup(): (client: pg.ClientBase) => Promise<void> {
+  let checksClient: boolean | undefined;
+  return async (client) => {
+    await client.query(`SET TIME ZONE 'UTC'`);
+    if (checksClient === undefined) {
+      const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+      checksClient = Number(rows[0]?.v) >= 140000;
+    }
+    if (!checksClient) return;
+    try {
+      await client.query(`SET client_connection_check_interval = '${CLIENT_CONNECTION_CHECK_INTERVAL}'`);
+    } catch (err) {
+      // 22023: the server's platform cannot detect closed sockets (e.g. Windows); run without it.
+      if ((err as { code?: unknown }).code !== '22023') throw err;
+      checksClient = false;
+    }
+  };
+}
+
+/** The engine's pool: exact result types and the session set-up above on every connection. */
+export function createPool(url: string): pg.Pool {
   checkConnectionString(url);
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
     application_name: 'cutover',
     types: exactTypes,
-    // Awaited before the connection is handed out: timestamptz text never depends on the server's
-    // zone. A failure here fails the checkout instead of leaving a session in another zone.
-    onConnect: async (client) => {
-      await client.query(`SET TIME ZONE 'UTC'`);
-    },
+    onConnect: sessionSetup(),
   });
   // An idle connection that dies (server restart, database dropped) must not crash the process; the
   // pool discards it and the next checkout opens a new one.
