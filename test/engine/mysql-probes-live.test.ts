@@ -203,7 +203,18 @@ test('liveState for root: sane values, all capabilities, counters move', async (
   const before = await engine.liveState();
   assert.match(before.serverVersion, /^(MariaDB|MySQL) \d+\.\d+\.\d+$/);
   assert.ok(before.maxConnections !== null && before.maxConnections > 0);
-  assert.ok(before.activeConnections >= 0);
+  // Two more client sessions must show up in the count (a few tries: other tests' sessions come and go).
+  let grew = 0;
+  for (let attempt = 0; attempt < 3 && grew < 2; attempt++) {
+    const without = (await engine.liveState()).activeConnections;
+    const extra = await Promise.all([1, 2].map(() => mysql.createConnection({ uri: db.url })));
+    try {
+      grew = (await engine.liveState()).activeConnections - without;
+    } finally {
+      await Promise.all(extra.map((c) => c.end()));
+    }
+  }
+  assert.ok(grew >= 2, `activeConnections grew by ${grew} with two more sessions open`);
   assert.equal(before.replica, null);
   assert.equal(typeof before.readOnly, 'boolean');
   assert.ok('binlog_format' in before.settings);
