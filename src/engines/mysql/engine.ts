@@ -2,6 +2,7 @@
 // probes, scratch). Every session runs in UTC so TIMESTAMP values read the same everywhere.
 import mysql from 'mysql2/promise';
 import type { Engine } from '../engine';
+import { checkUrl, NOT_SHOWN } from '../connection-url';
 import { EngineInputError } from '../errors';
 import { introspectSchema } from './introspect';
 import { readLiveState } from './live-state';
@@ -18,46 +19,13 @@ import { type Conn, queryRows } from './session';
 const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
   sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
 
-const NOT_SHOWN = '(its value is not shown: it may contain a password)';
-
-/**
- * Check the URL before the driver sees it, more strictly than the driver does (a space in a
- * password would otherwise only fail later, as an authentication error no retry fixes). The
- * parser's own errors may carry the URL (and its password) in their properties: every refusal is a
- * new error that names what is wrong and nothing of the value.
- */
+/** Refuse a malformed URL with a message that shows nothing of it. */
 export function checkConnectionUrl(url: string): void {
-  const refuse = (why: string) =>
-    new EngineInputError(
-      `the MySQL connection URL is not valid: ${why}; expected mysql://user:password@host:port/database ${NOT_SHOWN}`,
-    );
-  if (typeof url !== 'string' || !url.trim()) throw refuse('it is empty');
-  if (/[\s\p{Cc}]/u.test(url))
-    throw refuse('it contains a space or control character (percent-encode it, e.g. a space as %20)');
-  if (/%(?![0-9A-Fa-f]{2})/.test(url))
-    throw refuse('it contains a "%" that does not start a percent-escape (write a literal "%" as %25)');
-  if (!/^mysql:\/\//i.test(url)) throw refuse('it must start with mysql://');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw refuse(
-      'it cannot be parsed as a URL (check the host, the port and any "@", ":" or "/" in the password)',
-    );
-  }
-  const parts: [string, string][] = [
-    ['user name', parsed.username],
-    ['password', parsed.password],
-    ['host', parsed.hostname],
-    ['database name', parsed.pathname],
-  ];
-  for (const [part, value] of parts) {
-    try {
-      decodeURIComponent(value);
-    } catch {
-      throw refuse(`the percent-escapes in its ${part} are not valid UTF-8`);
-    }
-  }
+  checkUrl(url, {
+    label: 'the MySQL connection URL',
+    schemes: ['mysql'],
+    expected: 'expected mysql://user:password@host:port/database',
+  });
 }
 
 function createPool(url: string): mysql.Pool {

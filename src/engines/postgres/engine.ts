@@ -2,6 +2,7 @@
 // sessions, behind the engine-neutral Engine interface.
 import pg from 'pg';
 import type { ColumnProbe, Engine, IntrospectOptions, ProbeResult, SampleBatch } from '../engine';
+import { checkUrl } from '../connection-url';
 import { EngineInputError } from '../errors';
 import type { LiveState, SchemaModel } from '../model';
 import { introspectSchema } from './introspect';
@@ -19,52 +20,22 @@ export interface PostgresEngine extends Engine {
   tableWriteCounters(schema: string): Promise<Record<string, number>>;
 }
 
-const NOT_SHOWN = '(its value is not shown: it may contain a password)';
-
-/**
- * Parse the connection string once, up front, and more strictly than the driver: pg quietly
- * re-encodes spaces and stray "%" signs, so a mistyped password would only fail later as an
- * authentication error that a retry cannot fix. A parse error from the URL parser carries the
- * whole string (password included) in its `input` property, so every refusal is a new error that
- * names what is wrong and nothing of the value.
- */
+/** Refuse a malformed connection string with a message that shows nothing of it. */
 export function checkConnectionString(url: string): void {
-  const refuse = (why: string) =>
-    new EngineInputError(`the PostgreSQL connection string is not valid: ${why} ${NOT_SHOWN}`);
-  if (typeof url !== 'string' || !url.trim()) throw refuse('it is empty');
   // "/socket/directory [database]": pg's own form for Unix sockets.
-  if (!url.startsWith('/')) {
-    if (/[\s\p{Cc}]/u.test(url))
-      throw refuse('it contains a space or control character (percent-encode it, e.g. a space as %20)');
-    if (/%(?![0-9A-Fa-f]{2})/.test(url))
-      throw refuse('it contains a "%" that does not start a percent-escape (write a literal "%" as %25)');
-    if (!/^postgres(ql)?:\/\//i.test(url)) throw refuse('it must start with postgres:// or postgresql://');
-    let parsed: URL;
-    try {
-      // pg allows an empty host ("user:pw@/db", host from ?host= or the default): so do we.
-      parsed = new URL(url.replace('@/', '@localhost/'));
-    } catch {
-      throw refuse(
-        'it cannot be parsed as a URL (check the host, the port and any "@", ":" or "/" in the password)',
-      );
-    }
-    const parts: [string, string][] = [
-      ['user name', parsed.username],
-      ['password', parsed.password],
-      ['database name', parsed.pathname],
-    ];
-    for (const [part, value] of parts) {
-      try {
-        decodeURIComponent(value);
-      } catch {
-        throw refuse(`the percent-escapes in its ${part} are not valid UTF-8`);
-      }
-    }
-  }
+  if (typeof url === 'string' && url.startsWith('/')) return;
+  checkUrl(url, {
+    label: 'the PostgreSQL connection string',
+    schemes: ['postgres', 'postgresql'],
+    expected: 'expected postgres://user:password@host:port/database',
+    allowEmptyHost: true,
+  });
   try {
     new pg.Client({ connectionString: url });
   } catch {
-    throw refuse('the driver cannot parse it');
+    throw new EngineInputError(
+      'the PostgreSQL connection string is not valid: the driver cannot parse it (its value is not shown: it may contain a password)',
+    );
   }
 }
 
