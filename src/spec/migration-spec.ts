@@ -30,6 +30,57 @@ const endpoint = z.strictObject({
 /** Table filters: exact names or globs with * and ?. */
 const tablePattern = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
+/**
+ * Per-column overrides, keyed "<table>.<column>" (the first "." separates the table; a column name
+ * may contain dots). Used by the schema translator:
+ * - type: the target DDL type to create the column with instead of the mapped one (the mapping's
+ *   CHECK constraints are dropped with it: the override takes responsibility for the domain);
+ * - generatedExpression: the generated column's expression written in the target's SQL (required
+ *   for a generated column moving between engines: its values are never copied);
+ * - exclude: leave the column out of the target (and of the copy).
+ */
+const columnOverride = z
+  .strictObject({
+    type: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
+        message: 'must be one DDL type, without ";" or NUL',
+      })
+      .optional(),
+    generatedExpression: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(4000, 'must be at most 4000 characters')
+      .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
+        message: 'must be one expression, without ";" or NUL',
+      })
+      .optional(),
+    exclude: z.boolean().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.type === undefined && o.generatedExpression === undefined && o.exclude === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must set at least one of type, generatedExpression, exclude',
+      });
+    if (o.exclude === true && (o.type !== undefined || o.generatedExpression !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exclude'],
+        message: 'an excluded column cannot also have a type or generatedExpression',
+      });
+  });
+
+export type ColumnOverride = z.output<typeof columnOverride>;
+
+const columnOverrideKey = z
+  .string()
+  .regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<column>" (e.g. "products.price_with_tax")')
+  .max(257, 'must be at most 257 characters')
+  .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+
 export const migrationSpecSchema = z
   .strictObject({
     /** Human name: the workflow id is derived from it; letters, digits, '-', '_' and '.'. */
@@ -68,6 +119,8 @@ export const migrationSpecSchema = z
         longTransactionSeconds: 60,
         skipDataProbes: false,
       }),
+    /** Per-column overrides for the target schema, keyed "<table>.<column>" (see columnOverride). */
+    columns: z.record(columnOverrideKey, columnOverride).default({}),
     /** Finding codes accepted knowingly: they stay in the report but no longer block. */
     acceptRisks: z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be a finding code such as NO_PRIMARY_KEY'))
@@ -118,6 +171,9 @@ function joinPath(path: PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  // A bad record key (columns): say what the key must look like, not just that it is invalid.
+  if (issue.code === 'invalid_key' && issue.issues.length)
+    return `bad key: ${issue.issues.map((i) => i.message).join('; ')}`;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
     return `is required (${issue.expected})`;
   return issue.message;
