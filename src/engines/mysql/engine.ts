@@ -16,7 +16,7 @@ import { type Conn, queryRows } from './session';
  * session sql_mode: mysql2 escapes parameters with backslashes, which that mode would turn into
  * literal text (and broken quoting).
  */
-const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
+export const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
   sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
 
 /** Refuse a malformed URL with a message that shows nothing of it. */
@@ -28,7 +28,8 @@ export function checkConnectionUrl(url: string): void {
   });
 }
 
-function createPool(url: string): mysql.Pool {
+/** The engine's pool: exact result types (strings for big numbers, dates and JSON), utf8mb4. */
+export function createPool(url: string): mysql.Pool {
   checkConnectionUrl(url);
   try {
     return mysql.createPool({
