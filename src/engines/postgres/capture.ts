@@ -1,0 +1,406 @@
+// Trigger-based change capture on PostgreSQL. Each captured table gets one AFTER row trigger that
+// calls a plpgsql function of its own in the `_cutover` schema; the function appends the changed key
+// (jsonb, in wire form) to `_cutover._cutover_changelog`. Works on any server without
+// reconfiguration (no wal_level=logical, no replication slot).
+//
+// Reading without losing late commits. Changelog ids come from an identity sequence when the row is
+// written, but become visible when its transaction commits: T1 takes id 5, T2 takes id 6 and commits,
+// a reader sees 6 and moves past it, then T1 commits and 5 appears behind the reader. An id cursor
+// would skip it. So the cursor is not an id: every changelog row records the id of the transaction
+// that wrote it (xid8, no wraparound), and a read position is a pair of MVCC snapshots, as in PgQ
+// (Skytools/Londiste). A batch holds exactly the rows whose transaction is visible in the batch's
+// snapshot B and was not visible in the previous snapshot A ("committed between A and B"). A
+// transaction still running at B is invisible in B, so its rows fall into a later batch whatever ids
+// they carry; nothing waits for long transactions and nothing is lost. Within one batch, rows are paged
+// by id (the set is fixed once B is taken). Trim deletes rows visible in A plus the paged part of B.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import {
+  type CaptureLag,
+  type CaptureTable,
+  type CapturedChange,
+  type ChangeBatch,
+  type ChangeCapture,
+  type ChangeOperation,
+  checkCaptureTables,
+  checkLimit,
+  decodeWireKey,
+} from '../capture';
+import { EngineInputError } from '../errors';
+import { qualify, quoteIdent } from './quote';
+
+export const CAPTURE_SCHEMA = '_cutover';
+export const CHANGELOG_TABLE = '_cutover_changelog';
+/** The trigger's name on every captured table (trigger names are per table in PostgreSQL). */
+export const TRIGGER_NAME = '_cutover_capture';
+const CHANGELOG = qualify(CAPTURE_SCHEMA, CHANGELOG_TABLE);
+/** How long DDL waits for a table lock before giving up (and being retried), so writers never queue long. */
+const LOCK_TIMEOUT = '5s';
+const LOCK_ATTEMPTS = 5;
+
+/** The per-table trigger function: `_cutover_<hash of schema and table>`. */
+export function functionName(schema: string, table: string): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([schema, table]))
+    .digest('hex')
+    .slice(0, 16);
+  return `_cutover_${hash}`;
+}
+
+/** A SQL string literal; standard_conforming_strings is on by default since 9.1 and required here. */
+function literal(text: string): string {
+  if (text.includes('\0')) throw new EngineInputError('a name containing NUL cannot be captured');
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+interface KeyColumn {
+  name: string;
+  /** Base type name (domains resolved). */
+  type: string;
+  /** pg_type.typcategory of the base type. */
+  category: string;
+}
+
+/** The jsonb expression of one key column of `rec` (NEW or OLD) in wire form. */
+function wireExpression(rec: 'NEW' | 'OLD', column: KeyColumn): string {
+  const ref = `${rec}.${quoteIdent(column.name)}`;
+  switch (column.type) {
+    case 'int2':
+    case 'int4':
+    case 'float4':
+    case 'float8':
+    case 'bool':
+      return `to_jsonb(${ref})`;
+    case 'bytea':
+      // encode() wraps base64 at 76 characters; the wire form has no line breaks.
+      return `CASE WHEN ${ref} IS NULL THEN 'null'::jsonb ELSE jsonb_build_object('$binary', translate(encode(${ref}, 'base64'), E'\\n', '')) END`;
+    default:
+      // The type's output function (format %s), which keeps char(n) padding that ::text would strip;
+      // int8 and numeric become decimal strings. Dates and times print in UTC/ISO: the function
+      // pins TimeZone, DateStyle and IntervalStyle, whatever the writing session uses.
+      return `CASE WHEN ${ref} IS NULL THEN 'null'::jsonb ELSE to_jsonb(format('%s', ${ref})) END`;
+  }
+}
+
+function keyArray(rec: 'NEW' | 'OLD', columns: KeyColumn[]): string {
+  return `jsonb_build_array(${columns.map((c) => wireExpression(rec, c)).join(', ')})`;
+}
+
+function functionDdl(schema: string, table: string, columns: KeyColumn[]): string {
+  const name = literal(table);
+  // SECURITY DEFINER: the application's users need no right on the `_cutover` schema; search_path is
+  // pinned so that nothing they create can stand in for a function or operator used here.
+  return `CREATE OR REPLACE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, table))}() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET "TimeZone" = 'UTC' SET "DateStyle" = 'ISO, YMD' SET "IntervalStyle" = 'postgres'
+  SET extra_float_digits = 1
+AS $cutover$
+DECLARE
+  k jsonb;
+  o jsonb;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO ${CHANGELOG} (table_name, op, key) VALUES (${name}, 'delete', ${keyArray('OLD', columns)});
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO ${CHANGELOG} (table_name, op, key) VALUES (${name}, 'insert', ${keyArray('NEW', columns)});
+  ELSE
+    k := ${keyArray('NEW', columns)};
+    o := ${keyArray('OLD', columns)};
+    -- jsonb equality compares strings byte for byte: a key changed only in case, or under a
+    -- nondeterministic collation, still counts as a key change.
+    INSERT INTO ${CHANGELOG} (table_name, op, key, old_key)
+      VALUES (${name}, 'update', k, CASE WHEN k = o THEN NULL ELSE o END);
+  END IF;
+  RETURN NULL;
+END
+$cutover$`;
+}
+
+async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Run DDL that locks a table, retrying when the lock is not granted within LOCK_TIMEOUT. */
+async function withLockRetries<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '55P03' || attempt >= LOCK_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+async function keyColumns(client: pg.ClientBase, schema: string, t: CaptureTable): Promise<KeyColumn[]> {
+  const { rows } = await client.query<{ name: string; type: string; category: string }>(
+    `SELECT a.attname AS name, bt.typname AS type, bt.typcategory::text AS category
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+       JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attname = ANY($3::text[])`,
+    [schema, t.table, t.key],
+  );
+  if (!rows.length) {
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+      [schema, t.table],
+    );
+    if (!rowCount) throw new EngineInputError(`table ${qualify(schema, t.table)} does not exist`);
+  }
+  return t.key.map((name) => {
+    const found = rows.find((r) => r.name === name);
+    if (!found)
+      throw new EngineInputError(`table ${qualify(schema, t.table)} has no column ${quoteIdent(name)}`);
+    return found;
+  });
+}
+
+async function installChangelog(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  if (Number(rows[0]?.v) < 140000) {
+    throw new EngineInputError(
+      'trigger change capture needs PostgreSQL 14 or later (xid8 snapshots and CREATE OR REPLACE TRIGGER)',
+    );
+  }
+  await inTransaction(client, async () => {
+    // Concurrent installs on one database serialise here instead of failing on a duplicate name.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('cutover capture install'))`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(CAPTURE_SCHEMA)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${CHANGELOG} (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+      table_name text NOT NULL,
+      op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+      key jsonb NOT NULL,
+      old_key jsonb,
+      captured_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+    )`);
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${CHANGELOG_TABLE}_xid`)} ON ${CHANGELOG} (xid)`,
+    );
+  });
+}
+
+/**
+ * Install the changelog and a capture trigger on each table. Every table is captured in its own short
+ * transaction with a lock timeout (CREATE TRIGGER briefly blocks writes to the table), so a re-run
+ * after a crash finds each table either fully captured or untouched, and simply completes.
+ */
+export async function install(pool: pg.Pool, schema: string, tables: CaptureTable[]): Promise<void> {
+  checkCaptureTables(tables, (m) => new EngineInputError(m));
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await installChangelog(client);
+    for (const t of tables) {
+      const columns = await keyColumns(client, schema, t);
+      await withLockRetries(() =>
+        inTransaction(client, async () => {
+          await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+          await client.query(functionDdl(schema, t.table, columns));
+          await client.query(
+            `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE ON ${qualify(schema, t.table)}
+               FOR EACH ROW EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
+          );
+        }),
+      );
+    }
+  } catch (err) {
+    broken = (err as { code?: unknown }).code === undefined;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Drop every capture trigger, trigger function and the changelog; a no-op when they are gone. */
+export async function remove(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const { rows: schemaRows } = await client.query(
+      `SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1`,
+      [CAPTURE_SCHEMA],
+    );
+    if (!schemaRows.length) return;
+    // Every trigger that calls one of our functions, wherever it is (also tables renamed since).
+    const { rows: triggers } = await client.query<{ schema: string; table: string; trigger: string }>(
+      `SELECT tn.nspname AS schema, c.relname AS table, t.tgname AS trigger
+         FROM pg_catalog.pg_trigger t
+         JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+         JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace
+         JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+        WHERE pn.nspname = $1 AND p.proname LIKE '\\_cutover\\_%' AND NOT t.tgisinternal
+          AND t.tgparentid = 0`,
+      [CAPTURE_SCHEMA],
+    );
+    for (const t of triggers) {
+      await withLockRetries(() =>
+        inTransaction(client, async () => {
+          await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+          await client.query(
+            `DROP TRIGGER IF EXISTS ${quoteIdent(t.trigger)} ON ${qualify(t.schema, t.table)}`,
+          );
+        }),
+      );
+    }
+    await inTransaction(client, async () => {
+      const { rows: functions } = await client.query<{ name: string }>(
+        `SELECT p.proname AS name FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = $1 AND p.proname LIKE '\\_cutover\\_%' AND p.prorettype = 'pg_catalog.trigger'::regtype`,
+        [CAPTURE_SCHEMA],
+      );
+      for (const f of functions)
+        await client.query(`DROP FUNCTION IF EXISTS ${qualify(CAPTURE_SCHEMA, f.name)}()`);
+      await client.query(`DROP TABLE IF EXISTS ${CHANGELOG}`);
+    });
+    // The schema goes too unless something else of cutover's still lives in it.
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(CAPTURE_SCHEMA)}`).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== '2BP01') throw err;
+    });
+  } finally {
+    client.release();
+  }
+}
+
+/** A read position: everything visible in `done` is consumed; within batch `batch`, ids <= `after`. */
+interface Position {
+  done: string | null;
+  batch: string | null;
+  after: string | null;
+}
+
+const SNAPSHOT = /^\d+:\d+:(\d+(,\d+)*)?$/;
+
+function parsePosition(text: string | null): Position {
+  if (text === null) return { done: null, batch: null, after: null };
+  let p: Partial<Position> & { engine?: unknown };
+  try {
+    p = JSON.parse(text) as Partial<Position> & { engine?: unknown };
+  } catch {
+    throw new EngineInputError('not a PostgreSQL capture position');
+  }
+  const snap = (v: unknown) => v === null || (typeof v === 'string' && SNAPSHOT.test(v));
+  if (
+    p?.engine !== 'postgres' ||
+    !snap(p.done) ||
+    !snap(p.batch) ||
+    !(p.after === null || (typeof p.after === 'string' && /^\d+$/.test(p.after)))
+  ) {
+    throw new EngineInputError('not a PostgreSQL capture position');
+  }
+  return { done: p.done ?? null, batch: p.batch ?? null, after: p.after ?? null };
+}
+
+function formatPosition(p: Position): string {
+  return JSON.stringify({ engine: 'postgres', done: p.done, batch: p.batch, after: p.after });
+}
+
+/** SQL condition (parameters $1 = done, $2 = batch, $3 = after) for rows consumed at a position. */
+const CONSUMED = `(($1::pg_snapshot IS NOT NULL AND xid < pg_snapshot_xmax($1::pg_snapshot)
+                     AND pg_visible_in_snapshot(xid, $1::pg_snapshot))
+                  OR ($2::pg_snapshot IS NOT NULL AND pg_visible_in_snapshot(xid, $2::pg_snapshot) AND id <= $3::bigint))`;
+
+interface ChangeRow {
+  id: string;
+  table_name: string;
+  op: ChangeOperation;
+  key: string;
+  old_key: string | null;
+  captured_at: string;
+}
+
+function toChange(r: ChangeRow): CapturedChange {
+  return {
+    id: r.id,
+    table: r.table_name,
+    op: r.op,
+    key: decodeWireKey(r.key),
+    oldKey: r.old_key === null ? null : decodeWireKey(r.old_key),
+    capturedAt: r.captured_at,
+  };
+}
+
+const SELECT_CHANGES = `SELECT id::text AS id, table_name, op, key::text AS key, old_key::text AS old_key,
+  to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS captured_at FROM ${CHANGELOG} AS c`;
+
+export async function readBatch(pool: pg.Pool, after: string | null, limit: number): Promise<ChangeBatch> {
+  checkLimit(limit, (m) => new EngineInputError(m));
+  const p = parsePosition(after);
+  const client = await pool.connect();
+  try {
+    // One REPEATABLE READ transaction: the snapshot we record as the batch boundary is the very
+    // snapshot the rows are read with.
+    return await inTransaction(client, async () => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      let batch = p.batch;
+      if (batch === null) {
+        const { rows } = await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
+        batch = rows[0]!.s;
+      }
+      const { rows } = await client.query<ChangeRow>(
+        `${SELECT_CHANGES}
+          WHERE ($1::pg_snapshot IS NULL OR (xid >= pg_snapshot_xmin($1::pg_snapshot)
+                                             AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)))
+            AND pg_visible_in_snapshot(xid, $2::pg_snapshot)
+            AND ($3::bigint IS NULL OR id > $3::bigint)
+          ORDER BY c.id LIMIT $4`,
+        [p.done, batch, p.after, limit],
+      );
+      const changes = rows.map(toChange);
+      const next: Position =
+        changes.length < limit
+          ? { done: batch, batch: null, after: null }
+          : { done: p.done, batch, after: changes[changes.length - 1]!.id };
+      return { changes, position: formatPosition(next) };
+    });
+  } finally {
+    client.release();
+  }
+}
+
+export async function trim(pool: pg.Pool, upto: string): Promise<number> {
+  const p = parsePosition(upto);
+  const { rowCount } = await pool.query(`DELETE FROM ${CHANGELOG} WHERE ${CONSUMED}`, [
+    p.done,
+    p.batch,
+    p.after,
+  ]);
+  return rowCount ?? 0;
+}
+
+export async function lag(pool: pg.Pool, position: string | null = null): Promise<CaptureLag> {
+  const p = parsePosition(position);
+  const { rows } = await pool.query<{ n: string; s: number | null }>(
+    `SELECT count(*)::text AS n,
+            extract(epoch FROM clock_timestamp() - min(captured_at))::float8 AS s
+       FROM ${CHANGELOG} WHERE NOT coalesce(${CONSUMED}, false)`,
+    [p.done, p.batch, p.after],
+  );
+  return { rowsBehind: Number(rows[0]?.n ?? 0), secondsBehind: Math.max(0, rows[0]?.s ?? 0) };
+}
+
+/** The ChangeCapture of one PostgreSQL schema over the engine's pool. */
+export function triggerCapture(pool: pg.Pool, schema: string): ChangeCapture {
+  return {
+    method: 'trigger',
+    install: (tables) => install(pool, schema, tables),
+    readBatch: (position, limit) => readBatch(pool, position, limit),
+    trim: (position) => trim(pool, position),
+    lag: (position) => lag(pool, position ?? null),
+    remove: () => remove(pool),
+  };
+}
