@@ -1,6 +1,7 @@
 // Value translation between engines' wire forms (docs/DATAPLANE.md), driven by the column mapping.
 export {
   columnConverter,
+  keyTranslator,
   rowTranslator,
   ValueProblem,
   ValueTranslationError,

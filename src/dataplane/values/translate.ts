@@ -79,3 +79,20 @@ export function rowTranslator(
   };
   return Object.assign(translate, { identity: same });
 }
+
+/** Source key -> target key (range bounds, checkpoints), with the key columns' converters. */
+export function keyTranslator(
+  from: EngineKind,
+  to: EngineKind,
+  table: string,
+  keyColumns: ColumnConversion[],
+): (key: Key) => Key {
+  const translate = rowTranslator(
+    from,
+    to,
+    table,
+    keyColumns,
+    keyColumns.map((c) => c.source.name),
+  );
+  return (key) => translate(key) as Key;
+}
