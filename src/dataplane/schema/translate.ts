@@ -359,6 +359,11 @@ export function translateSchema(input: TranslateInput): DdlPlan {
         }
         type = `${qt(name)}${column.dataType === 'array' ? '[]' : ''}`;
       }
+      if (!o?.type && from === 'mysql' && to === 'mysql' && column.isJson && column.dataType !== 'json') {
+        // MariaDB's JSON alias (LONGTEXT + CHECK (json_valid(col)), the CHECK hidden by
+        // introspection): JSON recreates both.
+        type = 'json';
+      }
       let generated: string | null = null;
       if (column.generated) {
         if (o?.generatedExpression) generated = o.generatedExpression;
@@ -757,7 +762,9 @@ function columnDefinition(from: EngineKind, d: Dialect, c: ColumnPlan): string {
     const stored = from === 'mysql' && col.generated ? col.generated.stored : true;
     parts.push(`GENERATED ALWAYS AS (${c.generated}) ${stored ? 'STORED' : 'VIRTUAL'}`);
   }
-  parts.push(col.nullable ? 'NULL' : 'NOT NULL');
+  // MariaDB accepts no NULL / NOT NULL on a generated column; MySQL accepts NOT NULL.
+  if (c.generated === null) parts.push(col.nullable ? 'NULL' : 'NOT NULL');
+  else if (!col.nullable) parts.push('NOT NULL');
   if (c.defaultSql !== null && c.generated === null) parts.push(`DEFAULT ${c.defaultSql}`);
   if (c.autoIncrement === 'auto_increment') parts.push('AUTO_INCREMENT');
   if (col.comment) parts.push(`COMMENT ${d.lit(col.comment)}`);
