@@ -1,0 +1,404 @@
+// Table validation in the manner of Vitess VDiff: row counts, chunked checksums over key ranges,
+// drill-down to the differing keys, a re-check after catch-up before anything is called a
+// difference, resumable from a checkpoint, and a JSON report per table.
+//
+// How chunks are matched across engines. A chunk is defined on the SOURCE by keyset pagination:
+// the next `chunkRows` rows after the last validated key, in the source's key order, so its range
+// is (previous upper, last key read]; the final chunk is open-ended so that target rows beyond the
+// source's last key are seen. What the target reads for the same chunk depends on the key:
+//
+// - Range mode: every key column compares the same way on both engines (integers, decimals,
+//   floats, dates and timestamps, binary, uuid). The target reads the same range; both sides then
+//   hold the same key set exactly when the data agrees, and rows on the target only (extra) or on
+//   the source only (missing) show up inside the chunk they belong to.
+// - Key-set mode: some key column is text (or anything else whose order depends on a collation:
+//   MySQL _ci/PAD SPACE collations, PostgreSQL locales). A source range means a different set of
+//   keys on the target, so ranges are never compared by position. Phase 1 reads the target by the
+//   source chunk's KEY SET (readByKeys): that finds mismatched and missing rows. Phase 2 walks the
+//   target in its own key order, reading key columns only, and looks those keys up on the source
+//   by key set: keys the source does not have are the extra rows. Rows are matched by their
+//   canonical key, so 'a' and 'A' (or 'a' and 'a ') are different keys even where a collation
+//   says they are equal.
+//
+// Drill-down is immediate: both sides' rows of a chunk are hashed by canonical key (checksum.ts);
+// equal chunk digests mean the chunk matches, otherwise the per-key hashes give the keys. Keys that
+// differ are re-read by key on both sides after `beforeRecheck` (wait for the change applier to
+// catch up, or a delay) up to `recheckAttempts` times; a difference that is gone by then is not
+// reported (it was a write in flight), and a row deleted on both sides in the meantime is counted
+// nowhere.
+//
+// Progress: after every chunk `onProgress` receives a JSON-safe checkpoint (the phase, the last
+// validated key, the totals so far). Passing it back as `checkpoint` resumes after that key: the
+// validated part is not read again.
+import { keyFromJson, keyToJson, type JsonKey, type Key, type KeyRange } from '../../engines/key-range';
+import type { CanonicalColumn } from './canonical';
+import {
+  canonicalKey,
+  diffRows,
+  hashRows,
+  keyIndexes,
+  type HashedRows,
+  type RowDifferences,
+} from './checksum';
+
+export type { JsonKey, Key, KeyRange } from '../../engines/key-range';
+
+export interface TableRef {
+  schema: string;
+  table: string;
+}
+
+/**
+ * Row access the validator needs from one side; values in wire form, rows as arrays in the order
+ * of `columns`. The copier's engine row modules (src/engines/<kind>/rows.ts) provide the same.
+ */
+export interface RangeReader {
+  /** Exact COUNT(*), when the reader offers it (the report then has it next to the rows seen). */
+  count?(table: TableRef): Promise<number>;
+  /** Rows whose key lies in `range`, in the engine's key order, at most `limit`. */
+  readRange(
+    table: TableRef,
+    columns: string[],
+    key: string[],
+    range: KeyRange,
+    limit: number,
+  ): Promise<unknown[][]>;
+  /** Rows whose key is one of `keys` (any order; absent keys are simply not returned). */
+  readByKeys(table: TableRef, columns: string[], key: string[], keys: Key[]): Promise<unknown[][]>;
+}
+
+export type ValidationPhase = 'rows' | 'extras' | 'done';
+
+export interface ValidationTotals {
+  /** Rows read by the walk on each side: together they are the row counts. */
+  sourceRows: number;
+  targetRows: number;
+  rowsCompared: number;
+  matching: number;
+  mismatched: number;
+  missing: number;
+  extra: number;
+  chunks: number;
+  chunksDiffering: number;
+  recheckedKeys: number;
+  resolvedOnRecheck: number;
+  samples: { mismatched: JsonKey[]; missing: JsonKey[]; extra: JsonKey[] };
+}
+
+/** JSON-safe: what a retried validation needs to go on after the last validated chunk. */
+export interface ValidationCheckpoint {
+  phase: ValidationPhase;
+  /** Last key validated in this phase (source key in 'rows', target key in 'extras'); null: from the start. */
+  after: JsonKey | null;
+  /** COUNT(*) when the validation started, where the readers offer it. */
+  sourceCount: number | null;
+  targetCount: number | null;
+  totals: ValidationTotals;
+}
+
+export interface TableValidationReport {
+  source: TableRef;
+  target: TableRef;
+  keyMode: 'range' | 'key-set';
+  status: 'match' | 'mismatch';
+  /** Rows on each side as the walk saw them (the row counts), and COUNT(*) at the start if offered. */
+  sourceRows: number;
+  targetRows: number;
+  sourceCount: number | null;
+  targetCount: number | null;
+  rowsCompared: number;
+  matching: number;
+  mismatched: number;
+  missing: number;
+  extra: number;
+  chunks: number;
+  chunksDiffering: number;
+  /** Keys re-read after catch-up, and how many of them turned out equal (writes in flight). */
+  recheckedKeys: number;
+  resolvedOnRecheck: number;
+  /** Up to `sampleLimit` keys of each kind (source key form; extra: target key form). */
+  samples: { mismatched: JsonKey[]; missing: JsonKey[]; extra: JsonKey[] };
+  /** The checkpoint this run resumed from, if any. */
+  resumedAfter: JsonKey | null;
+}
+
+export interface ValidateTableOptions {
+  source: { reader: RangeReader; table: TableRef };
+  target: { reader: RangeReader; table: TableRef };
+  /** The compared columns (same names on both sides), each with its canonical comparison. */
+  columns: CanonicalColumn[];
+  /** Key column names in key order; all of them among `columns`. */
+  key: string[];
+  chunkRows?: number;
+  sampleLimit?: number;
+  /** Re-checks of differing keys before they are reported (default 1; 0 reports at once). */
+  recheckAttempts?: number;
+  /** Awaited before each re-check: wait for catch-up. Default: sleep `recheckDelayMs` (1000). */
+  beforeRecheck?: (attempt: number) => Promise<void>;
+  recheckDelayMs?: number;
+  /** Key column values from source wire form to target wire form (default: unchanged). */
+  toTargetKey?: (key: Key) => Key;
+  toSourceKey?: (key: Key) => Key;
+  /** Force a mode; by default range mode when every key column orders alike on both engines. */
+  keyMode?: 'range' | 'key-set';
+  checkpoint?: ValidationCheckpoint | null;
+  onProgress?: (checkpoint: ValidationCheckpoint) => void | Promise<void>;
+}
+
+const RANGE_SAFE = new Set([
+  'number',
+  'float4',
+  'float8',
+  'binary',
+  'date',
+  'timestamp',
+  'boolean',
+  'duration',
+]);
+
+/** Whether ranges of this key mean the same rows on both sides (see the comment at the top). */
+export function keyModeFor(columns: readonly CanonicalColumn[], key: readonly string[]): 'range' | 'key-set' {
+  const safe = key.every((k) => {
+    const c = columns.find((col) => col.name === k);
+    if (!c) return false;
+    if (c.domain === 'uuid') return c.source.cls === 'uuid' && c.target.cls === 'uuid';
+    return RANGE_SAFE.has(c.domain);
+  });
+  return safe ? 'range' : 'key-set';
+}
+
+function emptyTotals(): ValidationTotals {
+  return {
+    sourceRows: 0,
+    targetRows: 0,
+    rowsCompared: 0,
+    matching: 0,
+    mismatched: 0,
+    missing: 0,
+    extra: 0,
+    chunks: 0,
+    chunksDiffering: 0,
+    recheckedKeys: 0,
+    resolvedOnRecheck: 0,
+    samples: { mismatched: [], missing: [], extra: [] },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function validateTable(options: ValidateTableOptions): Promise<TableValidationReport> {
+  const { source, target, columns, key } = options;
+  const names = columns.map((c) => c.name);
+  const keyAt = keyIndexes(columns, key);
+  const keyColumns = keyAt.map((i) => columns[i]!);
+  const keyPos = keyColumns.map((_, i) => i);
+  const chunkRows = options.chunkRows ?? 1000;
+  const sampleLimit = options.sampleLimit ?? 20;
+  const attempts = options.recheckAttempts ?? 1;
+  const toTarget = options.toTargetKey ?? ((k: Key) => k);
+  const toSource = options.toSourceKey ?? ((k: Key) => k);
+  const beforeRecheck = options.beforeRecheck ?? ((): Promise<void> => sleep(options.recheckDelayMs ?? 1000));
+  const mode = options.keyMode ?? keyModeFor(columns, key);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new Error('chunkRows must be a positive integer');
+
+  const resumed = options.checkpoint ?? null;
+  const cp: ValidationCheckpoint = resumed
+    ? structuredClone(resumed)
+    : {
+        phase: 'rows',
+        after: null,
+        sourceCount: source.reader.count ? await source.reader.count(source.table) : null,
+        targetCount: target.reader.count ? await target.reader.count(target.table) : null,
+        totals: emptyTotals(),
+      };
+  const totals = cp.totals;
+
+  const sample = (list: JsonKey[], keys: unknown[][]): void => {
+    for (const k of keys) if (list.length < sampleLimit) list.push(keyToJson(k as Key));
+  };
+
+  /** Re-read differing keys on both sides until they agree or the attempts run out. */
+  const recheck = async (d: RowDifferences): Promise<RowDifferences> => {
+    let current = d;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const pending = current.mismatched.length + current.missing.length + current.extra.length;
+      if (!pending) break;
+      totals.recheckedKeys += attempt === 1 ? pending : 0;
+      await beforeRecheck(attempt);
+      const sourceKeys = [...current.mismatched, ...current.missing].map((k) => k as Key);
+      const targetKeys = current.extra.map((k) => k as Key);
+      const allSource = [...sourceKeys, ...targetKeys.map(toSource)];
+      const allTarget = [...sourceKeys.map(toTarget), ...targetKeys];
+      const s = hashRows(
+        columns,
+        keyAt,
+        'source',
+        await source.reader.readByKeys(source.table, names, key, allSource),
+      );
+      const t = hashRows(
+        columns,
+        keyAt,
+        'target',
+        await target.reader.readByKeys(target.table, names, key, allTarget),
+      );
+      // Only the keys under re-check: a read by key may also return rows whose key the engine's
+      // collation calls equal ('Banana' for 'BANANA' under _ci), which are validated elsewhere.
+      const wanted = new Set([
+        ...sourceKeys.map((k) => canonicalKey(columns, keyAt, 'source', k)),
+        ...targetKeys.map((k) => canonicalKey(columns, keyAt, 'target', k)),
+      ]);
+      const next = diffRows(only(s, wanted), only(t, wanted), true);
+      // Only the keys under re-check count: a key read again that now matches was in flight.
+      totals.resolvedOnRecheck +=
+        pending - (next.mismatched.length + next.missing.length + next.extra.length);
+      current = { ...next, matching: current.matching + next.matching };
+    }
+    return current;
+  };
+
+  const record = async (d: RowDifferences, comparedRows: number): Promise<void> => {
+    totals.chunks++;
+    totals.rowsCompared += comparedRows;
+    let final = d;
+    if (d.mismatched.length || d.missing.length || d.extra.length) {
+      totals.chunksDiffering++;
+      final = attempts > 0 ? await recheck(d) : d;
+    }
+    totals.matching += final.matching;
+    totals.mismatched += final.mismatched.length;
+    totals.missing += final.missing.length;
+    totals.extra += final.extra.length;
+    sample(totals.samples.mismatched, final.mismatched);
+    sample(totals.samples.missing, final.missing);
+    sample(totals.samples.extra, final.extra);
+  };
+
+  const progress = async (): Promise<void> => {
+    if (options.onProgress) await options.onProgress(structuredClone(cp));
+  };
+
+  // Phase 1: source chunks.
+  while (cp.phase === 'rows') {
+    const lower = cp.after ? keyFromJson(cp.after) : null;
+    const srcRows = await source.reader.readRange(
+      source.table,
+      names,
+      key,
+      { lower, upper: null },
+      chunkRows,
+    );
+    const last =
+      srcRows.length === chunkRows ? (keyAt.map((i) => srcRows[srcRows.length - 1]![i]) as Key) : null;
+    const s = hashRows(columns, keyAt, 'source', srcRows);
+    let t: HashedRows;
+    if (mode === 'range') {
+      const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
+      t = hashRows(
+        columns,
+        keyAt,
+        'target',
+        await readWholeRange(target.reader, target.table, names, key, keyAt, range, chunkRows),
+      );
+    } else {
+      const keys = srcRows.map((r) => toTarget(keyAt.map((i) => r[i]) as Key));
+      const rows = keys.length ? await target.reader.readByKeys(target.table, names, key, keys) : [];
+      t = hashRows(columns, keyAt, 'target', rows);
+    }
+    const d = s.digest.equals(t.digest)
+      ? { matching: s.digest.count, mismatched: [], missing: [], extra: [] }
+      : diffRows(s, t, mode === 'range');
+    totals.sourceRows += srcRows.length;
+    if (mode === 'range') totals.targetRows += t.rows.size;
+    if (srcRows.length || t.rows.size) await record(d, Math.max(srcRows.length, t.rows.size));
+    if (last) cp.after = keyToJson(last);
+    else {
+      cp.phase = mode === 'range' ? 'done' : 'extras';
+      cp.after = null;
+    }
+    await progress();
+  }
+
+  // Phase 2 (key-set mode): target keys the source does not have.
+  while (cp.phase === 'extras') {
+    const lower = cp.after ? keyFromJson(cp.after) : null;
+    const tgtKeys = await target.reader.readRange(target.table, key, key, { lower, upper: null }, chunkRows);
+    const found = tgtKeys.length
+      ? await source.reader.readByKeys(
+          source.table,
+          key,
+          key,
+          tgtKeys.map((k) => toSource(k as Key)),
+        )
+      : [];
+    totals.targetRows += tgtKeys.length;
+    const present = new Set(found.map((k) => canonicalKey(keyColumns, keyPos, 'source', k)));
+    const extra = tgtKeys.filter((k) => !present.has(canonicalKey(keyColumns, keyPos, 'target', k)));
+    if (extra.length) {
+      totals.chunksDiffering++;
+      const final = attempts > 0 ? await recheck({ matching: 0, mismatched: [], missing: [], extra }) : null;
+      const left = final ?? { matching: 0, mismatched: [], missing: [], extra };
+      // Rows that turned out present on re-check were compared in phase 1 or arrived since: they
+      // count neither as extra nor again as matching; a re-check may also surface them as missing
+      // or mismatched, which is reported.
+      totals.mismatched += left.mismatched.length;
+      totals.missing += left.missing.length;
+      totals.extra += left.extra.length;
+      sample(totals.samples.mismatched, left.mismatched);
+      sample(totals.samples.missing, left.missing);
+      sample(totals.samples.extra, left.extra);
+    }
+    if (tgtKeys.length === chunkRows) cp.after = keyToJson(tgtKeys[tgtKeys.length - 1]! as Key);
+    else {
+      cp.phase = 'done';
+      cp.after = null;
+    }
+    await progress();
+  }
+
+  const differs = totals.mismatched + totals.missing + totals.extra > 0;
+  return {
+    source: source.table,
+    target: target.table,
+    keyMode: mode,
+    status: differs ? 'mismatch' : 'match',
+    sourceRows: totals.sourceRows,
+    targetRows: totals.targetRows,
+    sourceCount: cp.sourceCount,
+    targetCount: cp.targetCount,
+    rowsCompared: totals.rowsCompared,
+    matching: totals.matching,
+    mismatched: totals.mismatched,
+    missing: totals.missing,
+    extra: totals.extra,
+    chunks: totals.chunks,
+    chunksDiffering: totals.chunksDiffering,
+    recheckedKeys: totals.recheckedKeys,
+    resolvedOnRecheck: totals.resolvedOnRecheck,
+    samples: totals.samples,
+    resumedAfter: resumed ? resumed.after : null,
+  };
+}
+
+function only(h: HashedRows, keys: Set<string>): HashedRows {
+  return { digest: h.digest, rows: new Map([...h.rows].filter(([k]) => keys.has(k))) };
+}
+
+/** Every target row in the range, paging by key (a range may hold more rows on the target). */
+async function readWholeRange(
+  reader: RangeReader,
+  table: TableRef,
+  columns: string[],
+  key: string[],
+  keyAt: number[],
+  range: KeyRange,
+  pageRows: number,
+): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  let lower = range.lower;
+  for (;;) {
+    const page = await reader.readRange(table, columns, key, { lower, upper: range.upper }, pageRows);
+    out.push(...page);
+    if (page.length < pageRows) return out;
+    lower = keyAt.map((i) => page[page.length - 1]![i]) as Key;
+  }
+}
