@@ -51,6 +51,8 @@ before(async () => {
     `CREATE TABLE ${qualify(S, T)} (${q(ID)} int, ${q(SUB)} varchar(20) COLLATE utf8mb4_bin, ${q(VAL)} text,
        big bigint unsigned, num decimal(65,30), bin blob, flag tinyint(1), ts datetime(6), d date, j longtext,
        PRIMARY KEY (${q(ID)}, ${q(SUB)})) CHARACTER SET utf8mb4`,
+    `CREATE TABLE ${qualify(S, 'fl')} (k int PRIMARY KEY, f float, d double)`,
+    `INSERT INTO ${qualify(S, 'fl')} VALUES (1, 1/3, 1/3), (2, 16777217, 5e-324), (3, -3.4028234e38, 0.1)`,
     `CREATE TABLE ${qualify(S, 'uk')} (k bigint unsigned PRIMARY KEY, v int)`,
     `CREATE TABLE ${qualify(S, 'bk')} (k varbinary(10) PRIMARY KEY, v text)`,
     `CREATE TABLE ${qualify(S, 'tk')} (k varchar(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v int) CHARACTER SET utf8mb4`,
@@ -266,6 +268,17 @@ describe('mysql rows', () => {
       lower = page[page.length - 1] as Key;
     }
     assert.deepEqual(seen, keys);
+  });
+
+  test('FLOAT reads as its exact stored value, not the 6 digits the server prints', async () => {
+    const got = await rows.readRange(S, 'fl', ['k', 'f', 'd'], ['k'], FULL_RANGE, 10);
+    assert.deepEqual(got, [
+      [1, Math.fround(1 / 3), 0.333333333],
+      [2, 16777216, 5e-324],
+      [3, Math.fround(-3.4028234e38), 0.1],
+    ]);
+    await rows.replaceRange(S, 'fl', ['k', 'f', 'd'], ['k'], FULL_RANGE, got);
+    assert.deepEqual(await rows.readRange(S, 'fl', ['k', 'f', 'd'], ['k'], FULL_RANGE, 10), got);
   });
 
   test('bad requests are EngineInputErrors', async () => {

@@ -55,30 +55,61 @@ async function withConnection<T>(pool: Pool, fn: (conn: PoolConnection) => Promi
   }
 }
 
-async function keyKinds(
+interface TableInfo {
+  /** How each key column's values go into SQL. */
+  kinds: KeyKind[];
+  /** Data type by column name. */
+  types: Map<string, string>;
+}
+
+async function tableInfo(
   conn: PoolConnection,
   schema: string,
   table: string,
   key: string[],
-): Promise<KeyKind[]> {
+): Promise<TableInfo> {
   if (!key.length) throw new EngineInputError('a key needs at least one column');
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS name, DATA_TYPE AS type
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
     [schema, table],
   );
-  const columns = new Map(
+  const types = new Map(
     (rows as { s: string; t: string; name: string; type: string }[])
       .filter((r) => r.s === schema && r.t === table)
       .map((r) => [r.name, r.type.toLowerCase()]),
   );
-  if (!columns.size) throw new EngineInputError(`MySQL table ${qualify(schema, table)} does not exist`);
-  return key.map((k) => {
-    const type = columns.get(k);
+  if (!types.size) throw new EngineInputError(`MySQL table ${qualify(schema, table)} does not exist`);
+  const kinds = key.map((k): KeyKind => {
+    const type = types.get(k);
     if (type === undefined)
       throw new EngineInputError(`MySQL table ${qualify(schema, table)} has no column ${JSON.stringify(k)}`);
     return INTEGER_TYPES.has(type) ? 'integer' : type === 'decimal' ? 'decimal' : 'other';
   });
+  return { kinds, types };
+}
+
+async function keyKinds(
+  conn: PoolConnection,
+  schema: string,
+  table: string,
+  key: string[],
+): Promise<KeyKind[]> {
+  return (await tableInfo(conn, schema, table, key)).kinds;
+}
+
+/**
+ * The select list. FLOAT is read as `col + 0e0`: the server prints FLOAT with 6 significant digits
+ * (MariaDB: 1/3 as 0.333333), which is not the stored value; as a double it is exact.
+ */
+function selectList(columns: readonly string[], types: Map<string, string>): string {
+  return columns
+    .map((c) => {
+      const type = types.get(c);
+      if (type === undefined) throw new EngineInputError(`MySQL table has no column ${JSON.stringify(c)}`);
+      return type === 'float' ? `(${quoteIdent(c)} + 0e0)` : quoteIdent(c);
+    })
+    .join(', ');
 }
 
 class Params {
@@ -257,11 +288,12 @@ export async function readRange(
   if (!Number.isInteger(limit) || limit < 1)
     throw new EngineInputError(`row limit must be a positive integer, not ${limit}`);
   return run(pool, schema, table, async (conn) => {
-    const p = new Params(await keyKinds(conn, schema, table, key));
+    const info = await tableInfo(conn, schema, table, key);
+    const p = new Params(info.kinds);
     const where = rangeCondition(key, range, p);
     return selectArrays(
       conn,
-      `SELECT ${columnList(columns)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT ${limit}`,
+      `SELECT ${selectList(columns, info.types)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT ${limit}`,
       p.values,
     );
   });
@@ -278,15 +310,15 @@ export async function readByKeys(
   for (const k of keys) checkKey(k, key);
   if (!columns.length) throw new EngineInputError('readByKeys needs at least one column');
   return run(pool, schema, table, async (conn) => {
-    const kinds = await keyKinds(conn, schema, table, key);
+    const info = await tableInfo(conn, schema, table, key);
     const out: unknown[][] = [];
     for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
-      const p = new Params(kinds);
+      const p = new Params(info.kinds);
       const where = keysCondition(key, keys.slice(i, i + KEYS_PER_STATEMENT), p);
       out.push(
         ...(await selectArrays(
           conn,
-          `SELECT ${columnList(columns)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)}`,
+          `SELECT ${selectList(columns, info.types)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)}`,
           p.values,
         )),
       );
