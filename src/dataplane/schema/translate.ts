@@ -117,7 +117,9 @@ function literalValue(expr: string, from: EngineKind): string | null {
   const e = expr.trim();
   if (from === 'postgres') {
     // 'text'::type, with '' for a quote; E'' strings and other expressions are not literals here.
-    const m = /^'((?:[^']|'')*)'(?:::[a-z_ ]+(?:\(\d+(?:,\d+)?\))?(?:\[\])?|::"?[^"']+"?)?$/is.exec(e);
+    const ident = String.raw`(?:"(?:[^"]|"")+"|[a-z_][\w$]*)`;
+    const cast = String.raw`(?:::(?:${ident}\.)?(?:${ident}(?: [a-z]+)*)(?:\(\d+(?:,\d+)?\))?(?:\[\])?)?`;
+    const m = new RegExp(String.raw`^'((?:[^']|'')*)'${cast}$`, 'is').exec(e);
     return m ? m[1]!.replaceAll("''", "'") : null;
   }
   const m = /^'((?:[^'\\]|''|\\[\s\S])*)'$/.exec(e);
