@@ -1,0 +1,234 @@
+// Copy one table from a source to a target, resumably: the table is cut into slices (key ranges on
+// the source's order), slices run in parallel up to a concurrency limit, and each slice loops
+//   readRange (source, after the last committed key) -> translate -> replaceRange (target)
+// one chunk at a time. A chunk replaces its whole key range on the target in one transaction, so a
+// chunk retried after a crash leaves no duplicate and no gap, and rows that vanished from the source
+// vanish from the target too. After each committed chunk the progress callback receives a JSON-safe
+// checkpoint; passing it back resumes after the last committed chunk of every slice.
+import { performance } from 'node:perf_hooks';
+import {
+  keyFromJson,
+  keyPositions,
+  keyToJson,
+  rowBytes,
+  type JsonKey,
+  type Key,
+  type KeyRange,
+} from '../../engines/key-range';
+import { ChunkTuner, type ChunkTunerOptions } from './chunk-tuner';
+import { splitTable, type SplitOptions } from './range-splitter';
+import type { ReplaceOptions, RowsEngine } from './rows-engine';
+import type { Throttle } from './throttle';
+
+export interface SliceCheckpoint {
+  /** The slice's source range (JSON-safe keys). */
+  lower: JsonKey | null;
+  upper: JsonKey | null;
+  /** The last source key whose chunk is committed on the target; null before the first chunk. */
+  lastKey: JsonKey | null;
+  done: boolean;
+  rows: number;
+  bytes: number;
+  /** The tuned chunk size when the checkpoint was taken, to resume at the same pace. */
+  chunkSize: number;
+}
+
+/** Everything needed to resume a table's copy: small, JSON-safe, one entry per slice. */
+export interface CopyCheckpoint {
+  slices: SliceCheckpoint[];
+}
+
+export interface CopyProgress {
+  /** The slice that just committed a chunk (index into checkpoint.slices). */
+  slice: number;
+  /** That slice's last committed source key (JSON-safe), null when it ended without rows. */
+  lastKey: JsonKey | null;
+  /** Rows and bytes of the chunk just committed, and of the table so far. */
+  chunkRows: number;
+  rows: number;
+  bytes: number;
+  slicesDone: number;
+  /** The full checkpoint to store (heartbeat details) and pass back as `checkpoint` on a retry. */
+  checkpoint: CopyCheckpoint;
+}
+
+export interface CopyTableOptions {
+  source: RowsEngine;
+  target: RowsEngine;
+  sourceSchema: string;
+  sourceTable: string;
+  targetSchema: string;
+  targetTable: string;
+  /** Source columns to copy, in order (never generated columns); the key columns among them. */
+  columns: string[];
+  /** Target column names in the same order (default: the same names). */
+  targetColumns?: string[];
+  /** Source key columns. */
+  key: string[];
+  /** Source row -> target row (src/dataplane/values rowTranslator); identity when absent. */
+  translateRow?: (row: readonly unknown[]) => unknown[];
+  /** Source key -> target key, for range bounds (values keyTranslator); identity when absent. */
+  translateKey?: (key: Key) => Key;
+  /** How many slices run at once (default 2). */
+  concurrency?: number;
+  split?: SplitOptions;
+  chunk?: ChunkTunerOptions;
+  throttle?: Throttle;
+  /** 'keys' when the key's order differs between source and target (text keys across collations). */
+  deleteBy?: ReplaceOptions['deleteBy'];
+  /** Resume from this checkpoint instead of splitting the table again. */
+  checkpoint?: CopyCheckpoint | null;
+  /** Called after every committed chunk, in commit order; awaited before the slice goes on. */
+  onProgress?: (progress: CopyProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Milliseconds, for chunk timing (default performance.now). */
+  now?: () => number;
+}
+
+export interface CopyResult {
+  rows: number;
+  bytes: number;
+  chunks: number;
+  checkpoint: CopyCheckpoint;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('the copy was cancelled');
+}
+
+export async function copyTable(options: CopyTableOptions): Promise<CopyResult> {
+  const { source, target, key, columns, signal } = options;
+  const targetColumns = options.targetColumns ?? columns;
+  if (targetColumns.length !== columns.length)
+    throw new RangeError('targetColumns must name as many columns as columns');
+  const keyAt = keyPositions(columns, key);
+  const targetKey = keyAt.map((i) => targetColumns[i]!);
+  const translateRow = options.translateRow ?? ((r: readonly unknown[]) => r as unknown[]);
+  const translateKey = options.translateKey ?? ((k: Key) => k);
+  const now = options.now ?? (() => performance.now());
+  if (signal?.aborted) throw abortError(signal);
+
+  const checkpoint: CopyCheckpoint = options.checkpoint
+    ? structuredClone(options.checkpoint)
+    : {
+        slices: (await splitTable(source, options.sourceSchema, options.sourceTable, key, options.split)).map(
+          (r) => ({
+            lower: r.lower && keyToJson(r.lower),
+            upper: r.upper && keyToJson(r.upper),
+            lastKey: null,
+            done: false,
+            rows: 0,
+            bytes: 0,
+            chunkSize: new ChunkTuner(options.chunk).size,
+          }),
+        ),
+      };
+
+  // One failing slice stops the others at their next chunk.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(abortError(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let chunks = 0;
+  const totals = () =>
+    checkpoint.slices.reduce(
+      (t, s) => ({ rows: t.rows + s.rows, bytes: t.bytes + s.bytes, done: t.done + (s.done ? 1 : 0) }),
+      { rows: 0, bytes: 0, done: 0 },
+    );
+  // Progress callbacks run one at a time, in commit order.
+  let reporting: Promise<void> = Promise.resolve();
+  const report = (slice: number, chunkRows: number): Promise<void> => {
+    const s = checkpoint.slices[slice]!;
+    const t = totals();
+    const progress: CopyProgress = {
+      slice,
+      lastKey: s.lastKey,
+      chunkRows,
+      rows: t.rows,
+      bytes: t.bytes,
+      slicesDone: t.done,
+      checkpoint: structuredClone(checkpoint),
+    };
+    reporting = reporting.then(() => options.onProgress?.(progress));
+    return reporting;
+  };
+
+  const copySlice = async (index: number): Promise<void> => {
+    const state = checkpoint.slices[index]!;
+    const upper = state.upper && keyFromJson(state.upper);
+    const tuner = new ChunkTuner({ ...options.chunk, initial: state.chunkSize });
+    let position: Key | null = state.lastKey
+      ? keyFromJson(state.lastKey)
+      : state.lower && keyFromJson(state.lower);
+    while (!state.done) {
+      if (stop.signal.aborted) throw stop.signal.reason;
+      const limit = tuner.size;
+      await options.throttle?.acquire(limit, stop.signal);
+      const started = now();
+      const rows = await source.readRange(
+        options.sourceSchema,
+        options.sourceTable,
+        columns,
+        key,
+        { lower: position, upper },
+        limit,
+      );
+      // The last chunk of a slice reaches to the slice's upper bound, so target rows past the last
+      // source row (deleted on the source since an earlier attempt) go too.
+      const last = rows.length === limit ? (keyAt.map((i) => rows[rows.length - 1]![i]) as Key) : null;
+      const range: KeyRange = { lower: position, upper: last ?? upper };
+      const targetRange: KeyRange = {
+        lower: range.lower && translateKey(range.lower),
+        upper: range.upper && translateKey(range.upper),
+      };
+      await target.replaceRange(
+        options.targetSchema,
+        options.targetTable,
+        targetColumns,
+        targetKey,
+        targetRange,
+        rows.map(translateRow),
+        { deleteBy: options.deleteBy },
+      );
+      tuner.record(rows.length, now() - started);
+      let bytes = 0;
+      for (const r of rows) bytes += rowBytes(r);
+      chunks++;
+      state.rows += rows.length;
+      state.bytes += bytes;
+      state.chunkSize = tuner.size;
+      if (last) {
+        position = last;
+        state.lastKey = keyToJson(last);
+      } else {
+        state.done = true;
+        if (rows.length) state.lastKey = keyToJson(keyAt.map((i) => rows[rows.length - 1]![i]) as Key);
+      }
+      await report(index, rows.length);
+    }
+  };
+
+  try {
+    const pending = checkpoint.slices.map((_, i) => i).filter((i) => !checkpoint.slices[i]!.done);
+    const workers = Math.max(1, Math.min(options.concurrency ?? 2, pending.length));
+    let failure: { err: unknown } | null = null;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
+          try {
+            await copySlice(i);
+          } catch (err) {
+            failure ??= { err };
+            if (!stop.signal.aborted) stop.abort(err);
+            return;
+          }
+        }
+      }),
+    );
+    await reporting;
+    if (failure) throw (failure as { err: unknown }).err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const t = totals();
+  return { rows: t.rows, bytes: t.bytes, chunks, checkpoint: structuredClone(checkpoint) };
+}
