@@ -396,6 +396,31 @@ export function translateSchema(input: TranslateInput): DdlPlan {
       });
     }
 
+    if (to === 'mysql') {
+      // One AUTO_INCREMENT column per MySQL table: the one leading the primary key, else the first.
+      const auto = columns.filter((c) => c.autoIncrement === 'auto_increment');
+      const keep = auto.find((c) => table.primaryKey?.[0] === c.name) ?? auto[0];
+      for (const c of auto) {
+        if (c === keep) continue;
+        c.autoIncrement = null;
+        notes.push(
+          `${where}.${c.name}: MySQL allows one AUTO_INCREMENT column per table (${keep!.name} keeps it): created as a plain column, to be filled by the application`,
+        );
+      }
+    }
+    if (from === 'postgres' && to === 'postgres') {
+      for (const c of columns) {
+        if (c.column.enumValues) continue;
+        const note = c.mapping.notes.find((n) =>
+          /^(domain|type) .*(must exist on the target|is created on the target first)/.test(n),
+        );
+        if (note)
+          notes.push(
+            `${where}.${c.name}: ${c.type}: ${note.replace(/is created on the target first/, 'must exist on the target (create it before the tables phase)')}`,
+          );
+      }
+    }
+
     // Sequences behind auto-increment columns that are not identity columns (PostgreSQL).
     for (const c of columns) {
       if (to !== 'postgres' || (c.autoIncrement !== 'sequence' && c.autoIncrement !== 'serial')) continue;
