@@ -8,9 +8,10 @@
 // source's last key are seen. What the target reads for the same chunk depends on the key:
 //
 // - Range mode: every key column compares the same way on both engines (integers, decimals,
-//   floats, dates and timestamps, binary, uuid). The target reads the same range; both sides then
-//   hold the same key set exactly when the data agrees, and rows on the target only (extra) or on
-//   the source only (missing) show up inside the chunk they belong to.
+//   floats, booleans, dates and timestamps, durations, binary; uuid between PostgreSQL servers).
+//   The target reads the same range; both sides then hold the same key set exactly when the data
+//   agrees, and rows on the target only (extra) or on the source only (missing) show up inside the
+//   chunk they belong to.
 // - Key-set mode: some key column is text (or anything else whose order depends on a collation:
 //   MySQL _ci/PAD SPACE collations, PostgreSQL locales). A source range means a different set of
 //   keys on the target, so ranges are never compared by position. Phase 1 reads the target by the
@@ -18,7 +19,11 @@
 //   target in its own key order, reading key columns only, and looks those keys up on the source
 //   by key set: keys the source does not have are the extra rows. Rows are matched by their
 //   canonical key, so 'a' and 'A' (or 'a' and 'a ') are different keys even where a collation
-//   says they are equal.
+//   says they are equal; a target row that a read by key returns for a collation-equal key is
+//   ignored in phase 1 and judged in phase 2.
+//
+// Rows are hashed here, not by checksum SQL on each server: the two engines print the same data
+// differently (floats, JSON, timestamps, booleans), so only the canonical encoding hashes alike.
 //
 // Drill-down is immediate: both sides' rows of a chunk are hashed by canonical key (checksum.ts);
 // equal chunk digests mean the chunk matches, otherwise the per-key hashes give the keys. Keys that
@@ -161,7 +166,8 @@ export function keyModeFor(columns: readonly CanonicalColumn[], key: readonly st
   const safe = key.every((k) => {
     const c = columns.find((col) => col.name === k);
     if (!c) return false;
-    if (c.domain === 'uuid') return c.source.cls === 'uuid' && c.target.cls === 'uuid';
+    // MariaDB's UUID type sorts time-based UUIDs by swapped segments, not byte for byte.
+    if (c.domain === 'uuid') return c.source.engine === 'postgres' && c.target.engine === 'postgres';
     return RANGE_SAFE.has(c.domain);
   });
   return safe ? 'range' : 'key-set';
