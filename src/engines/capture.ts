@@ -3,6 +3,7 @@
 // without reconfiguration); log-based capture (pgoutput, binlog) can implement the same interface
 // later, which is why a read position is an opaque string (a snapshot pair, a gap list, an LSN or a
 // GTID set) rather than a changelog id.
+import { type JsonKey, type Key, keyFromJson } from './key-range';
 
 /** A table to capture and its key columns (the primary key, in key order). */
 export interface CaptureTable {
@@ -13,7 +14,7 @@ export interface CaptureTable {
 export type ChangeOperation = 'insert' | 'update' | 'delete';
 
 /** A key in wire form (docs/DATAPLANE.md): one value per key column, binary values as Buffer. */
-export type WireKey = unknown[];
+export type WireKey = Key;
 
 export interface CapturedChange {
   /** The changelog id, a decimal string (for diagnostics; order is not significant to the applier). */
@@ -62,15 +63,7 @@ export interface ChangeCapture {
 
 /** A wire-form key from its JSON text: `{"$binary": base64}` becomes a Buffer. */
 export function decodeWireKey(json: unknown): WireKey {
-  const parsed: unknown = typeof json === 'string' ? JSON.parse(json) : json;
-  if (!Array.isArray(parsed)) throw new Error('a captured key is not a JSON array');
-  return parsed.map((v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const b64 = (v as Record<string, unknown>)['$binary'];
-      if (typeof b64 === 'string') return Buffer.from(b64, 'base64');
-    }
-    return v;
-  });
+  return keyFromJson((typeof json === 'string' ? JSON.parse(json) : json) as JsonKey);
 }
 
 export function checkCaptureTables(tables: CaptureTable[], error: (message: string) => Error): void {
