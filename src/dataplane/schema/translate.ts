@@ -12,6 +12,7 @@ import type { ColumnModel, EngineKind, IndexModel, SchemaModel, TableModel } fro
 import { quoteIdent as mysqlQuote } from '../../engines/mysql/quote';
 import { quoteIdent as pgQuote } from '../../engines/postgres/quote';
 import {
+  mapColumn,
   MYSQL_MAX_IDENTIFIER_CHARS,
   PG_MAX_IDENTIFIER_BYTES,
   truncateIdentifier,
@@ -306,7 +307,10 @@ export function translateSchema(input: TranslateInput): DdlPlan {
       let mapping = mappingOf.get(column.name);
       if (!mapping) {
         if (!o?.type) {
-          if (input.mappings) problems.push(`${key}: no mapping given for the column`);
+          if (input.mappings) {
+            const m = mapColumn(from, to, column, { table: table.name });
+            problems.push(`${key}: ${m.refused ? m.reason : 'no mapping given for the column'}`);
+          }
           continue; // refused: reported above
         }
         mapping = plainMapping(o.type);
