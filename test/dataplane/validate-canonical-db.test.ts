@@ -147,3 +147,69 @@ test('one changed value on one side makes exactly that row differ', async () => 
   const { mysql, postgres } = await encoded();
   assert.deepEqual(postgres, mysql);
 });
+
+test('PostgreSQL -> MariaDB: the same data encodes identically, and a change shows', async () => {
+  await execPostgres(pgdb.url, [
+    `CREATE TYPE mood AS ENUM ('happy', 'sad')`,
+    `CREATE TABLE back (id integer PRIMARY KEY, ok boolean, qty numeric(12,3), r real, d double precision,
+      t text, c character(4), raw bytea, day date, at timestamp(6), tz timestamptz(3), tm time(0),
+      span interval hour to second, doc jsonb, u uuid, m mood, bits bit(5))`,
+    `INSERT INTO back VALUES
+      (1, true, 1.500, 3.25, -0.0, 'Tab\there ✓', 'ab', '\\xdeadbeef', '2024-02-29', '2024-02-29 23:59:59.999999',
+       '2024-06-01 12:00:00.5+02', '23:59:59', '26:00:00', '{"z": [1, 2.50], "a": {"b": null}}',
+       'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 'sad', B'00101'),
+      (2, false, 0, 0, 1e-300, '', 'abcd', '\\x', '0001-01-01', '1970-01-01 00:00:00', '1999-12-31 23:59:59+00',
+       '00:00:00', '-00:00:01', '[]', '00000000-0000-0000-0000-000000000000', 'happy', B'11111')`,
+  ]);
+  const e = createPostgresEngine(pgdb.url);
+  let table: TableModel;
+  try {
+    table = (await e.introspect({ schema: 'public' })).tables.find((t) => t.name === 'back') as TableModel;
+  } finally {
+    await e.close();
+  }
+  const mapped = table.columns.map((c) => {
+    const m = mapColumn('postgres', 'mysql', c);
+    if (m.refused) throw new Error(`${c.name}: ${m.reason}`);
+    return { c, type: m.targetType };
+  });
+  await execMysql(my.url, [
+    `CREATE TABLE back (${mapped.map(({ c, type }) => `\`${c.name}\` ${type}`).join(', ')}, PRIMARY KEY (id))`,
+    `SET time_zone = '+00:00'`,
+  ]);
+  // The same data as MySQL holds it: UTC wall-clock for timestamptz, 1/0, TIME for the interval.
+  const insert = async (sql: string[]): Promise<void> =>
+    execMysql(my.url, [`SET time_zone = '+00:00'`, ...sql]);
+  await insert([
+    `INSERT INTO back VALUES
+      (1, 1, 1.5, 3.25, 0, 'Tab\\there ✓', 'ab', x'deadbeef', '2024-02-29', '2024-02-29 23:59:59.999999',
+       '2024-06-01 10:00:00.500', '23:59:59', '26:00:00', '{"a": {"b": null}, "z": [1, 2.5]}',
+       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'sad', b'00101'),
+      (2, 0, 0.000, 0, 1e-300, '', 'abcd', x'', '0001-01-01', '1970-01-01 00:00:00', '1999-12-31 23:59:59',
+       '00:00:00', '-00:00:01', '[]', '00000000-0000-0000-0000-000000000000', 'happy', b'11111')`,
+  ]);
+  const cols = mapped.map(({ c, type }) => canonicalColumn('postgres', 'mysql', c, type));
+  const colNames = cols.map((c) => c.name);
+  const read = async (): Promise<{ pg: string[]; my: string[] }> => {
+    const [p, m] = await Promise.all([
+      target.readSample('public', 'back', colNames, 10),
+      source.readSample(my.name, 'back', colNames, 10),
+    ]);
+    return {
+      pg: p.rows.map((r) => canonicalRow(cols, 'source', r)),
+      my: m.rows.map((r) => canonicalRow(cols, 'target', r)),
+    };
+  };
+  const same = await read();
+  assert.equal(same.pg.length, 2);
+  assert.deepEqual(same.my, same.pg);
+  for (const change of [
+    `UPDATE back SET tz = '2024-06-01 12:00:00.500' WHERE id = 1`, // the zone not applied
+    `UPDATE back SET tz = '2024-06-01 10:00:00.500', t = 'tab\\there ✓' WHERE id = 1`,
+  ]) {
+    await insert([change]);
+    const after = await read();
+    assert.notEqual(after.my[0], after.pg[0], change);
+    assert.equal(after.my[1], after.pg[1], change);
+  }
+});
