@@ -225,7 +225,7 @@ export function translateSchema(input: TranslateInput): DdlPlan {
   const overrides = input.overrides ?? {};
   const used = new Set<string>();
 
-  const wanted = input.tables ?? source.tables.map((t) => t.name);
+  const wanted = [...new Set(input.tables ?? source.tables.map((t) => t.name))];
   const tables: TableModel[] = [];
   for (const name of wanted) {
     const t = source.tables.find((x) => x.name === name);
@@ -236,7 +236,7 @@ export function translateSchema(input: TranslateInput): DdlPlan {
   const checkName = (what: string, name: string) => {
     if (!d.fits(name))
       problems.push(
-        `${what} ${name} is too long for ${to === 'postgres' ? `PostgreSQL (${PG_MAX_IDENTIFIER_BYTES} bytes)` : `MySQL (${MYSQL_MAX_IDENTIFIER_CHARS} characters)`}: rename it on the source${what === 'table' ? ' or exclude the table' : ' or exclude it with an override'}`,
+        `${what} ${name} is too long for ${to === 'postgres' ? `PostgreSQL (${PG_MAX_IDENTIFIER_BYTES} bytes)` : `MySQL (${MYSQL_MAX_IDENTIFIER_CHARS} characters)`}: ${what === 'schema' ? 'choose another target schema' : 'rename it on the source'}${what === 'table' ? ' or exclude the table' : what === 'schema' ? '' : ' or exclude it with an override'}`,
       );
     else {
       try {
@@ -246,6 +246,9 @@ export function translateSchema(input: TranslateInput): DdlPlan {
       }
     }
   };
+
+  checkName('schema', targetSchema);
+  if (problems.length) throw new SchemaTranslationError(problems);
 
   // Namespaces of the target: PostgreSQL relations (tables, indexes, sequences) and types per
   // schema; MySQL foreign-key and CHECK names per schema.
@@ -853,6 +856,18 @@ function indexStatement(
     const long = index.columns.filter(
       (c) => c.column !== null && MYSQL_UNINDEXABLE.test(typeOf.get(c.column) ?? ''),
     );
+    let keyBytes = 0;
+    for (const c of index.columns) {
+      const t = c.column === null ? '' : (typeOf.get(c.column) ?? '');
+      const n = /^(?:var)?char\((\d+)\)/.exec(t);
+      keyBytes += n ? Number(n[1]) * (/ascii/.test(t) ? 1 : 4) : 8;
+    }
+    if (!long.length && keyBytes > 3072) {
+      notes.push(
+        `${label} needs up to ${keyBytes} bytes per key in utf8mb4, over InnoDB's 3072: not created`,
+      );
+      return null;
+    }
     if (long.length) {
       notes.push(
         `${label} covers ${long.map((c) => `${c.column} (${typeOf.get(c.column!)})`).join(', ')}, which MySQL indexes only by a prefix: not created`,
