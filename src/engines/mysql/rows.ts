@@ -189,15 +189,27 @@ function inputErrors(err: unknown, schema: string, table: string): unknown {
   return err;
 }
 
-function run<T>(
+/** A deadlock rolls the whole transaction back, so running it again is safe (writes are idempotent). */
+const DEADLOCK_RETRIES = 3;
+
+async function run<T>(
   pool: Pool,
   schema: string,
   table: string,
   fn: (conn: PoolConnection) => Promise<T>,
 ): Promise<T> {
-  return withConnection(pool, fn).catch((err: unknown) => {
-    throw inputErrors(err, schema, table);
-  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withConnection(pool, fn);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === 'ER_LOCK_DEADLOCK' && attempt < DEADLOCK_RETRIES) {
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        continue;
+      }
+      throw inputErrors(err, schema, table);
+    }
+  }
 }
 
 async function estimate(conn: PoolConnection, schema: string, table: string): Promise<number> {
@@ -377,7 +389,13 @@ async function insertRows(
   return written;
 }
 
+/**
+ * One write transaction at READ COMMITTED: InnoDB then locks the rows it deletes but not the gaps
+ * between them, so slices copied in parallel into neighbouring ranges do not deadlock on each other's
+ * next-key locks (REPEATABLE READ's DELETE of a range locks the gap past its end).
+ */
 async function inTransaction<T>(conn: PoolConnection, fn: () => Promise<T>): Promise<T> {
+  await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await conn.beginTransaction();
   try {
     const result = await fn();
