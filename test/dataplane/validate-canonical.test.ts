@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   canonicalColumn,
+  canonicalColumns,
   canonicalJson,
   canonicalRow,
   canonicalTimestamp,
@@ -226,4 +227,52 @@ test('helpers', () => {
     '{"a":5e-1,"b":{"c":[true,null],"d":1e0}}',
   );
   assert.equal(canonicalJson('{bad'), '?"{bad"');
+});
+
+test('canonicalColumns pairs a table with its mapped types and refuses a column without a counterpart', () => {
+  const base = {
+    ordinal: 1,
+    dataType: '',
+    nullable: true,
+    default: null,
+    generated: null,
+    autoIncrement: false,
+    identity: null,
+    unsigned: false,
+    length: null,
+    precision: null,
+    scale: null,
+    charset: null,
+    collation: null,
+    enumValues: null,
+    arrayOf: null,
+    isJson: false,
+    comment: null,
+  };
+  const table = {
+    name: 't',
+    columns: [
+      { ...base, name: 'id', nativeType: 'bigint unsigned', dataType: 'bigint' },
+      { ...base, name: 'tags', nativeType: "set('a','b')", dataType: 'set' },
+      { ...base, name: 'gone', nativeType: 'int', dataType: 'int' },
+    ],
+  } as unknown as Parameters<typeof canonicalColumns>[2];
+  const cols = canonicalColumns(
+    'mysql',
+    'postgres',
+    table,
+    { id: 'numeric(20,0)', tags: 'text[]' },
+    { exclude: ['gone'] },
+  );
+  assert.deepEqual(
+    cols.map((c) => [c.name, c.domain]),
+    [
+      ['id', 'number'],
+      ['tags', 'set'],
+    ],
+  );
+  assert.throws(
+    () => canonicalColumns('mysql', 'postgres', table, { id: 'numeric(20,0)' }),
+    /"tags" of "t" has no counterpart/,
+  );
 });

@@ -4,7 +4,7 @@
 // gone by the re-check is not reported; a key-set run resumed from a checkpoint validates the rest.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { canonicalColumn, type CanonicalColumn } from '../../src/dataplane/validate/canonical';
+import { canonicalColumns, type CanonicalColumn } from '../../src/dataplane/validate/canonical';
 import {
   validateTable,
   type ValidateTableOptions,
@@ -98,14 +98,7 @@ before(async () => {
   for (const name of Object.keys(KEYS)) {
     const s = models[0]!.tables.find((t) => t.name === name)!;
     const t = models[1]!.tables.find((x) => x.name === name)!;
-    canon[name] = s.columns.map((c) =>
-      canonicalColumn(
-        'postgres',
-        'postgres',
-        c,
-        t.columns.find((x) => x.name === c.name)!,
-      ),
-    );
+    canon[name] = canonicalColumns('postgres', 'postgres', s, t);
   }
   src = recordingReader('postgres', a.url);
   dst = recordingReader('postgres', b.url);

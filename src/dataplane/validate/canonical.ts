@@ -27,7 +27,7 @@
 //
 // Each value becomes a short tagged string (`n:...`, `s:"..."`); a row is the JSON array of them, so
 // no value can run into its neighbour.
-import type { ColumnModel, EngineKind } from '../../engines/model';
+import type { ColumnModel, EngineKind, TableModel } from '../../engines/model';
 
 /** What is compared in a column: one per pair of source and target types. */
 export type Domain =
@@ -208,6 +208,35 @@ export function canonicalColumn(
     typeof target === 'string' ? classifyType(to, target, { isJson: false }) : classifyColumn(to, target);
   // Same engine, same type: still canonical (CHAR padding, JSON key order of json columns), via the pair.
   return { name: source.name, domain: pairDomain(s, t), source: s, target: t };
+}
+
+/**
+ * The comparisons for a whole table, in the source's column order: the target given as its
+ * introspected model or as the mapped target type of each column (by source column name).
+ * `exclude` leaves columns out (e.g. columns an override drops on the target).
+ */
+export function canonicalColumns(
+  from: EngineKind,
+  to: EngineKind,
+  source: TableModel,
+  target: TableModel | Record<string, string>,
+  options: { exclude?: string[] } = {},
+): CanonicalColumn[] {
+  const out: CanonicalColumn[] = [];
+  for (const c of source.columns) {
+    if (options.exclude?.includes(c.name)) continue;
+    const t = isTableModel(target) ? target.columns.find((x) => x.name === c.name) : target[c.name];
+    if (t === undefined)
+      throw new CanonicalError(
+        `column ${JSON.stringify(c.name)} of ${JSON.stringify(source.name)} has no counterpart on the target; exclude it or map it`,
+      );
+    out.push(canonicalColumn(from, to, c, t));
+  }
+  return out;
+}
+
+function isTableModel(t: TableModel | Record<string, string>): t is TableModel {
+  return Array.isArray((t as TableModel).columns) && typeof (t as TableModel).name === 'string';
 }
 
 // ---------------------------------------------------------------------------------------------

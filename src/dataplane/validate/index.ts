@@ -1,0 +1,23 @@
+// Cross-engine validation: canonical row encoding (canonical.ts), row hashes and chunk digests
+// (checksum.ts), chunked resumable table validation with drill-down and re-check (validator.ts),
+// and RangeReaders over the engines' row access (readers.ts).
+export {
+  canonicalColumn,
+  canonicalColumns,
+  canonicalRow,
+  canonicalValue,
+  CanonicalError,
+  type CanonicalColumn,
+  type Domain,
+} from './canonical';
+export { openRangeReader, type ClosableRangeReader } from './readers';
+export {
+  keyModeFor,
+  validateTable,
+  type RangeReader,
+  type TableRef,
+  type TableValidationReport,
+  type ValidateTableOptions,
+  type ValidationCheckpoint,
+  type ValidationTotals,
+} from './validator';
