@@ -1,0 +1,192 @@
+// The change applier: brings the target up to date with the source, by key. One step:
+//   readBatch (changelog) -> distinct (table, key) -> readByKeys (source, now) ->
+//   deleteRows (target, keys the source no longer has) + upsertRows (target, rows it has) -> trim
+// It never replays a change: for every key that changed it copies the source row as it is now, or
+// deletes it if the source has none. That converges whatever order changes arrive in and however often
+// a batch is applied again (a crash between apply and trim re-applies it, harmlessly). A change
+// committed on the source after the source read is in the changelog too and comes in a later batch.
+//
+// Keys are matched byte for byte (wire form), not by the source's collation: after an UPDATE from 'a'
+// to 'A' under a _ci collation, reading 'a' returns the row keyed 'A', so 'a' counts as gone and is
+// deleted on the target while 'A' is upserted. Deletes run before upserts so that a target whose own
+// collation folds 'a' and 'A' together ends with the row.
+import type { CaptureLag, ChangeCapture } from '../../engines/capture';
+import { keyPositions, keyToJson, type Key } from '../../engines/key-range';
+import type { RowsEngine } from '../copy/rows-engine';
+
+export interface ApplierTable {
+  /** The source table, as the changelog names it. */
+  table: string;
+  /** Target table name (default: the same). */
+  targetTable?: string;
+  /** Source columns to copy, in order (never generated columns). */
+  columns: string[];
+  /** Target column names in the same order (default: the same names). */
+  targetColumns?: string[];
+  /** Source key columns (the key the capture records), all among `columns`. */
+  key: string[];
+  /** Source row -> target row (src/dataplane/values rowTranslator); identity when absent. */
+  translateRow?: (row: readonly unknown[]) => unknown[];
+  /** Source key -> target key (values keyTranslator); identity when absent. */
+  translateKey?: (key: Key) => Key;
+}
+
+export interface ApplierOptions {
+  capture: ChangeCapture;
+  source: RowsEngine;
+  target: RowsEngine;
+  sourceSchema: string;
+  targetSchema: string;
+  tables: ApplierTable[];
+  /** Changelog rows per batch (default 1000). */
+  batchSize?: number;
+}
+
+export interface ApplyResult {
+  /** Pass to the next call (and keep in the heartbeat): everything before it is applied and trimmed. */
+  position: string;
+  /** Changelog rows read, distinct keys converged, target rows upserted and deleted. */
+  changes: number;
+  keys: number;
+  upserted: number;
+  deleted: number;
+}
+
+export interface CatchUpResult extends ApplyResult {
+  batches: number;
+  lag: CaptureLag;
+}
+
+export interface CatchUpOptions {
+  /** Stop once a batch reads fewer changes than this (default: the batch size, i.e. caught up). */
+  untilBatchBelow?: number;
+  /** Stop after this many batches even if not caught up (default: unlimited). */
+  maxBatches?: number;
+  /** Called after every applied batch with the running totals and the current lag. */
+  onProgress?: (progress: CatchUpResult) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+interface Plan {
+  spec: ApplierTable;
+  targetTable: string;
+  targetColumns: string[];
+  targetKey: string[];
+  keyAt: number[];
+  translateRow: (row: readonly unknown[]) => unknown[];
+  translateKey: (key: Key) => Key;
+}
+
+function plans(options: ApplierOptions): Map<string, Plan> {
+  const out = new Map<string, Plan>();
+  for (const t of options.tables) {
+    const targetColumns = t.targetColumns ?? t.columns;
+    if (targetColumns.length !== t.columns.length)
+      throw new Error(`table ${JSON.stringify(t.table)}: targetColumns and columns differ in length`);
+    const keyAt = keyPositions(t.columns, t.key);
+    out.set(t.table, {
+      spec: t,
+      targetTable: t.targetTable ?? t.table,
+      targetColumns,
+      targetKey: keyAt.map((i) => targetColumns[i]!),
+      keyAt,
+      translateRow: t.translateRow ?? ((r) => r as unknown[]),
+      translateKey: t.translateKey ?? ((k) => k),
+    });
+  }
+  return out;
+}
+
+const keyId = (key: Key): string => JSON.stringify(keyToJson(key));
+
+/**
+ * Apply one batch of captured changes and trim it. Returns the position to continue from; with no
+ * changes pending it returns quickly with `changes: 0`.
+ */
+export async function applyBatch(options: ApplierOptions, position: string | null): Promise<ApplyResult> {
+  const byTable = plans(options);
+  const batch = await options.capture.readBatch(position, options.batchSize ?? 1000);
+
+  // Distinct keys per table: the new key of every change and the old key of a key change.
+  const pending = new Map<string, Map<string, Key>>();
+  for (const c of batch.changes) {
+    if (!byTable.has(c.table))
+      throw new Error(
+        `the changelog holds a change of table ${JSON.stringify(c.table)}, which is not applied`,
+      );
+    let keys = pending.get(c.table);
+    if (!keys) pending.set(c.table, (keys = new Map()));
+    keys.set(keyId(c.key), c.key);
+    if (c.oldKey) keys.set(keyId(c.oldKey), c.oldKey);
+  }
+
+  let keyCount = 0;
+  let upserted = 0;
+  let deleted = 0;
+  for (const [table, keys] of pending) {
+    const plan = byTable.get(table)!;
+    keyCount += keys.size;
+    const rows = await options.source.readByKeys(
+      options.sourceSchema,
+      table,
+      plan.spec.columns,
+      plan.spec.key,
+      [...keys.values()],
+    );
+    const present = new Set(rows.map((r) => keyId(plan.keyAt.map((i) => r[i]) as Key)));
+    const gone = [...keys].filter(([id]) => !present.has(id)).map(([, k]) => plan.translateKey(k));
+    if (gone.length)
+      deleted += await options.target.deleteRows(
+        options.targetSchema,
+        plan.targetTable,
+        plan.targetKey,
+        gone,
+      );
+    if (rows.length)
+      upserted += await options.target.upsertRows(
+        options.targetSchema,
+        plan.targetTable,
+        plan.targetColumns,
+        plan.targetKey,
+        rows.map(plan.translateRow),
+      );
+  }
+
+  // Only now, with the target committed, may the changes go.
+  if (batch.changes.length) await options.capture.trim(batch.position);
+  return { position: batch.position, changes: batch.changes.length, keys: keyCount, upserted, deleted };
+}
+
+/** Apply batches until caught up (a short batch), maxBatches, or the signal; then report the lag. */
+export async function catchUp(
+  options: ApplierOptions,
+  position: string | null,
+  run: CatchUpOptions = {},
+): Promise<CatchUpResult> {
+  const batchSize = options.batchSize ?? 1000;
+  const until = run.untilBatchBelow ?? batchSize;
+  const total: CatchUpResult = {
+    position: position ?? '',
+    changes: 0,
+    keys: 0,
+    upserted: 0,
+    deleted: 0,
+    batches: 0,
+    lag: { rowsBehind: 0, secondsBehind: 0 },
+  };
+  let current = position;
+  for (;;) {
+    run.signal?.throwIfAborted();
+    const r = await applyBatch(options, current);
+    current = r.position;
+    total.position = r.position;
+    total.changes += r.changes;
+    total.keys += r.keys;
+    total.upserted += r.upserted;
+    total.deleted += r.deleted;
+    total.batches++;
+    total.lag = await options.capture.lag(current);
+    await run.onProgress?.({ ...total });
+    if (r.changes < until || (run.maxBatches !== undefined && total.batches >= run.maxBatches)) return total;
+  }
+}
