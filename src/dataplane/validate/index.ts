@@ -10,7 +10,7 @@ export {
   type CanonicalColumn,
   type Domain,
 } from './canonical';
-export { openRangeReader, type ClosableRangeReader } from './readers';
+export { openRangeReader, rangeReaderFrom, type ClosableRangeReader } from './readers';
 export {
   keyModeFor,
   validateTable,
