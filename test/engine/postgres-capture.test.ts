@@ -139,6 +139,38 @@ test('a transaction that commits after a later one is read, not skipped; trim ke
   }
 });
 
+test('a late commit is read even when the reader has moved past larger ids without trimming', async () => {
+  const { position: start } = await readAll();
+  const t1 = new pg.Client({ connectionString: db.url });
+  await t1.connect();
+  try {
+    await t1.query('BEGIN');
+    await t1.query(`INSERT INTO app.orders VALUES ('slow', 1, NULL, NULL)`);
+    await execPostgres(db.url, [
+      `INSERT INTO app.orders VALUES ('fast', 1, NULL, NULL)`,
+      `INSERT INTO app.orders VALUES ('fast', 2, NULL, NULL)`,
+    ]);
+    const first = await readAll(start);
+    assert.deepEqual(
+      first.changes.map((c) => c.key),
+      [
+        ['fast', 1],
+        ['fast', 2],
+      ],
+    );
+    await t1.query('COMMIT');
+    const second = await readAll(first.position);
+    assert.deepEqual(
+      second.changes.map((c) => c.key),
+      [['slow', 1]],
+    );
+    assert.ok(second.changes.every((c) => first.changes.every((f) => BigInt(c.id) < BigInt(f.id))));
+    assert.equal(await capture.trim(second.position), 3);
+  } finally {
+    await t1.end();
+  }
+});
+
 test('a rolled-back transaction leaves nothing and holds nothing up', async () => {
   const { position } = await readAll();
   await execPostgres(db.url, [
