@@ -75,7 +75,10 @@ test('MySQL: a DDL behind a long transaction times out after lock_wait_timeout, 
     });
     const conn = await pool.getConnection();
     try {
+      const timeout = async () => (await conn.query('SELECT @@SESSION.lock_wait_timeout AS t'))[0];
+      const original = await timeout();
       await myDdl.applyDdlPhase(conn, plan, 'tables');
+      assert.deepEqual(await timeout(), original, 'the session setting is put back');
       await holder.query('START TRANSACTION');
       await holder.query('SELECT * FROM child'); // holds a metadata lock until the transaction ends
       const started = Date.now();

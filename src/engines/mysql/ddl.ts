@@ -31,8 +31,19 @@ export function isLockTimeout(err: unknown): boolean {
 
 /**
  * The DDL session: UTC, a short lock_wait_timeout, and no NO_BACKSLASH_ESCAPES (the plan's string
- * literals escape backslashes).
+ * literals escape backslashes). Runs `work`, then puts the session's lock_wait_timeout back: the
+ * connection may go back to a pool shared with other work.
  */
+async function inDdlSession<T>(conn: Conn, seconds: number, work: () => Promise<T>): Promise<T> {
+  const [saved] = await queryRows<{ t: unknown }>(conn, 'SELECT @@SESSION.lock_wait_timeout AS t');
+  await prepareSession(conn, seconds);
+  try {
+    return await work();
+  } finally {
+    await conn.query('SET SESSION lock_wait_timeout = ?', [Number(saved?.t ?? 31536000)]);
+  }
+}
+
 async function prepareSession(conn: Conn, seconds: number): Promise<void> {
   await conn.query(
     `SET SESSION time_zone = '+00:00', lock_wait_timeout = ?,
@@ -88,23 +99,25 @@ export async function applyDdlStatements(
   options: ApplyDdlOptions = {},
 ): Promise<ApplyDdlResult> {
   if (plan.to !== 'mysql') throw new Error(`a DDL plan for ${plan.to} cannot be applied on MySQL`);
-  await prepareSession(conn, options.lockWaitTimeoutSeconds ?? DEFAULT_DDL_LOCK_WAIT_TIMEOUT_SECONDS);
-  const result: ApplyDdlResult = { applied: 0, skipped: 0 };
-  for (const s of statements) {
-    let outcome: 'applied' | 'skipped';
-    if (s.reset) {
-      await resetAutoIncrement(conn, plan.targetSchema, s.reset);
-      outcome = 'applied';
-    } else if (await exists(conn, plan.targetSchema, s)) {
-      outcome = 'skipped';
-    } else {
-      await conn.query(s.sql);
-      outcome = 'applied';
+  const seconds = options.lockWaitTimeoutSeconds ?? DEFAULT_DDL_LOCK_WAIT_TIMEOUT_SECONDS;
+  return inDdlSession(conn, seconds, async () => {
+    const result: ApplyDdlResult = { applied: 0, skipped: 0 };
+    for (const s of statements) {
+      let outcome: 'applied' | 'skipped';
+      if (s.reset) {
+        await resetAutoIncrement(conn, plan.targetSchema, s.reset);
+        outcome = 'applied';
+      } else if (await exists(conn, plan.targetSchema, s)) {
+        outcome = 'skipped';
+      } else {
+        await conn.query(s.sql);
+        outcome = 'applied';
+      }
+      result[outcome]++;
+      options.onStatement?.(s, outcome);
     }
-    result[outcome]++;
-    options.onStatement?.(s, outcome);
-  }
-  return result;
+    return result;
+  });
 }
 
 async function resetAutoIncrement(conn: Conn, schema: string, reset: SequenceReset): Promise<void> {
@@ -146,16 +159,18 @@ export async function dropTargetObjects(
   options: { lockWaitTimeoutSeconds?: number } = {},
 ): Promise<void> {
   if (plan.to !== 'mysql') throw new Error(`a DDL plan for ${plan.to} cannot be dropped on MySQL`);
-  await prepareSession(conn, options.lockWaitTimeoutSeconds ?? DEFAULT_DDL_LOCK_WAIT_TIMEOUT_SECONDS);
   if (!plan.created.tables.length) return;
-  await conn.query('SET SESSION foreign_key_checks = 0');
-  try {
-    await conn.query(
-      `DROP TABLE IF EXISTS ${plan.created.tables.map((t) => qualify(plan.targetSchema, t)).join(', ')}`,
-    );
-  } finally {
-    await conn.query('SET SESSION foreign_key_checks = 1');
-  }
+  const seconds = options.lockWaitTimeoutSeconds ?? DEFAULT_DDL_LOCK_WAIT_TIMEOUT_SECONDS;
+  await inDdlSession(conn, seconds, async () => {
+    await conn.query('SET SESSION foreign_key_checks = 0');
+    try {
+      await conn.query(
+        `DROP TABLE IF EXISTS ${plan.created.tables.map((t) => qualify(plan.targetSchema, t)).join(', ')}`,
+      );
+    } finally {
+      await conn.query('SET SESSION foreign_key_checks = 1');
+    }
+  });
 }
 
 /** Tables of the plan that already exist on the target (see the PostgreSQL twin). */
