@@ -171,6 +171,7 @@ describe('value round trips', () => {
       z date, dt datetime(6), tm time(3), y year, bt bit(12), j json, e enum('a','b'), st set('x','y'),
       u bigint unsigned, n decimal(65,30), tx text, PRIMARY KEY (k, s)) CHARACTER SET utf8mb4`;
     await execMysql(my1.url, [
+      `SET SESSION sql_mode = 'STRICT_TRANS_TABLES'`,
       ddl,
       `INSERT INTO \`r t\` WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 900)
        SELECT UNHEX(LPAD(HEX(i % 97), 4, '0')), CONCAT(CHAR(65 + i % 26), i, IF(i % 5 = 0, ' 🚀', '')), i / 3, i / 7,

@@ -8,6 +8,7 @@ import { postgresRowsEngine, type RowsEngine } from '../../src/dataplane/copy/ro
 import { EngineInputError } from '../../src/engines/errors';
 import { FULL_RANGE, type Key } from '../../src/engines/key-range';
 import { createPool } from '../../src/engines/postgres/engine';
+import * as pgRows from '../../src/engines/postgres/rows';
 import { qualify, quoteIdent as q } from '../../src/engines/postgres/quote';
 import { createPostgresDatabase, execPostgres, type TestDatabase } from '../helpers/databases';
 
@@ -114,6 +115,11 @@ describe('postgres rows', () => {
     );
     for (const s of sizes) assert.ok(s >= 200 && s <= 250, `slice of ${s} rows`);
     assert.deepEqual(await rows.splitPoints(S, T, KEY, 1), []);
+    // the sampling path (big tables): a 100% sample here, so the same even split
+    const sampled = await pgRows.splitPoints(pool, S, T, KEY, 4, { sampleAboveRows: 0, sampleRows: 1e6 });
+    assert.equal(sampled.length, 3);
+    const third = await pgRows.splitPoints(pool, S, T, KEY, 4, { sampleAboveRows: 0, sampleRows: 300 });
+    assert.ok(third.length >= 1 && third.length <= 3);
     const many = await rows.splitPoints(S, T, KEY, 5000);
     assert.ok(many.length <= 900);
   });

@@ -38,12 +38,21 @@ type KeyKind = 'integer' | 'decimal' | 'other';
 
 const prepared = new WeakSet<object>();
 
+/**
+ * Row writes copy values a MySQL source already holds, zero dates included (MySQL -> MySQL is an
+ * identity), so NO_ZERO_DATE and NO_ZERO_IN_DATE (on by default in MySQL 8) are removed from these
+ * sessions, as gh-ost does; strict mode stays, so nothing else is silently truncated.
+ */
+const ALLOW_ZERO_DATES = `SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','),
+  ',NO_ZERO_DATE,', ','), ',NO_ZERO_IN_DATE,', ','))`;
+
 /** Run `fn` on one pooled session set up like the engine's; a session that failed is discarded. */
 async function withConnection<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
   const conn = await pool.getConnection();
   try {
     if (!prepared.has(conn.connection)) {
       await conn.query(SESSION_SETUP);
+      await conn.query(ALLOW_ZERO_DATES);
       prepared.add(conn.connection);
     }
     const result = await fn(conn);

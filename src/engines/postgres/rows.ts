@@ -11,9 +11,12 @@ import { qualify, quoteIdent } from './quote';
 /** PostgreSQL's limit on bind parameters per statement. */
 const MAX_PARAMS = 65535;
 const MAX_ROWS_PER_STATEMENT = 1000;
-/** Above this many rows (estimated) split points come from a sample instead of an index walk. */
-const SAMPLE_ABOVE_ROWS = 2_000_000;
-const SAMPLE_ROWS = 200_000;
+export interface SplitOptions {
+  /** Above this many rows (estimated) split points come from a sample instead of an index walk. */
+  sampleAboveRows?: number;
+  /** About how many keys the sample holds. */
+  sampleRows?: number;
+}
 
 export interface KeyBounds {
   min: Key | null;
@@ -144,6 +147,7 @@ export async function splitPoints(
   table: string,
   key: string[],
   n: number,
+  options: SplitOptions = {},
 ): Promise<Key[]> {
   if (!Number.isInteger(n) || n < 1)
     throw new EngineInputError(`slice count must be a positive integer, not ${n}`);
@@ -153,8 +157,8 @@ export async function splitPoints(
     const rows = await estimate(pool, schema, table);
     const t = qualify(schema, table);
     const cols = columnList(key);
-    if (rows > SAMPLE_ABOVE_ROWS) {
-      const percent = Math.min(100, (100 * SAMPLE_ROWS) / rows);
+    if (rows > (options.sampleAboveRows ?? 2_000_000)) {
+      const percent = Math.min(100, (100 * (options.sampleRows ?? 200_000)) / rows);
       const sample = await queryArrays(
         pool,
         `SELECT ${cols} FROM ${t} TABLESAMPLE BERNOULLI (${percent.toFixed(6)}) ORDER BY ${orderBy(key)}`,
