@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { CapturedChange, ChangeCapture } from '../../src/engines/capture';
 import { EngineInputError } from '../../src/engines/errors';
-import { triggerCapture } from '../../src/engines/mysql/capture';
+import { mergeHoles, triggerCapture } from '../../src/engines/mysql/capture';
 import { createPool } from '../../src/engines/mysql/engine';
 import { createMysqlDatabase, execMysql, type TestDatabase } from '../helpers/databases';
 
@@ -202,4 +202,31 @@ test('remove leaves nothing of cutover and is idempotent; other triggers stay', 
   const { changes } = await readAll();
   assert.deepEqual(changes.map(brief), [['orders', 'delete', ['after', 1], null]]);
   await capture.remove();
+});
+
+test('holes waiting for the same transactions merge, adjacent ranges join', () => {
+  assert.deepEqual(
+    mergeHoles([
+      { ranges: [['5', '6']], waitFor: ['9', '7'] },
+      { ranges: [['1', '2']], waitFor: null },
+      {
+        ranges: [
+          ['7', '7'],
+          ['10', '12'],
+        ],
+        waitFor: ['7', '9'],
+      },
+      { ranges: [['3', '3']], waitFor: null },
+    ]),
+    [
+      {
+        ranges: [
+          ['5', '7'],
+          ['10', '12'],
+        ],
+        waitFor: ['7', '9'],
+      },
+      { ranges: [['1', '3']], waitFor: null },
+    ],
+  );
 });

@@ -271,7 +271,7 @@ export async function remove(pool: Pool, schema: string): Promise<void> {
  * A read position: every id <= `after` is consumed except those in `holes`, each hole being
  * inclusive id ranges waiting for the listed transactions to end.
  */
-interface Hole {
+export interface Hole {
   ranges: [string, string][];
   /** Transaction ids; null until a fresh list of running transactions has been seen. */
   waitFor: string[] | null;
@@ -457,7 +457,35 @@ export async function readBatch(
           waitFor: (h.waitFor ?? [...running]).filter((id) => running.has(id)),
         }));
     }
-    return { changes, position: formatPosition({ after: last, holes }) };
+    return { changes, position: formatPosition({ after: last, holes: mergeHoles(holes) }) };
+  });
+}
+
+/**
+ * Holes waiting for the same transactions become one, with adjacent ranges joined: while one long
+ * transaction runs, every hole ends up waiting for it alone, and the position stays one entry.
+ */
+export function mergeHoles(holes: Hole[]): Hole[] {
+  const groups = new Map<string, Hole>();
+  for (const h of holes) {
+    const waitFor = h.waitFor === null ? null : [...new Set(h.waitFor)].sort();
+    const id = JSON.stringify(waitFor);
+    const group = groups.get(id);
+    if (group) group.ranges.push(...h.ranges);
+    else groups.set(id, { ranges: [...h.ranges], waitFor });
+  }
+  return [...groups.values()].map((h) => {
+    const sorted = h.ranges
+      .map(([f, t]) => [BigInt(f), BigInt(t)] as [bigint, bigint])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const joined: [bigint, bigint][] = [];
+    for (const r of sorted) {
+      const lastRange = joined[joined.length - 1];
+      if (lastRange && r[0] <= lastRange[1] + 1n) {
+        if (r[1] > lastRange[1]) lastRange[1] = r[1];
+      } else joined.push([r[0], r[1]]);
+    }
+    return { ranges: joined.map(([f, t]) => [String(f), String(t)] as [string, string]), waitFor: h.waitFor };
   });
 }
 
