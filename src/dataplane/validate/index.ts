@@ -10,6 +10,7 @@ export {
   type CanonicalColumn,
   type Domain,
 } from './canonical';
+export { keyTranslation, type KeyTranslation } from './keys';
 export { openRangeReader, rangeReaderFrom, type ClosableRangeReader } from './readers';
 export {
   keyModeFor,
