@@ -133,7 +133,11 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
       plan.spec.key,
       [...keys.values()],
     );
-    const present = new Set(rows.map((r) => keyId(plan.keyAt.map((i) => r[i]) as Key)));
+    // One row per key: keys equal under the source's collation ('a', 'A') may return the same row
+    // from two statements, and an upsert must not name a row twice.
+    const byKey = new Map<string, unknown[]>();
+    for (const r of rows) byKey.set(keyId(plan.keyAt.map((i) => r[i]) as Key), r);
+    const present = new Set(byKey.keys());
     const gone = [...keys].filter(([id]) => !present.has(id)).map(([, k]) => plan.translateKey(k));
     if (gone.length)
       deleted += await options.target.deleteRows(
@@ -142,13 +146,13 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
         plan.targetKey,
         gone,
       );
-    if (rows.length)
+    if (byKey.size)
       upserted += await options.target.upsertRows(
         options.targetSchema,
         plan.targetTable,
         plan.targetColumns,
         plan.targetKey,
-        rows.map(plan.translateRow),
+        [...byKey.values()].map(plan.translateRow),
       );
   }
 
