@@ -255,6 +255,40 @@ describe('copy MySQL -> PostgreSQL', () => {
     assert.equal(await compareAll(), ROWS);
   });
 
+  test('a case-insensitive text key is copied by key sets, whatever the target collation', async () => {
+    const words = ['a', 'B', 'c', 'D', 'é', 'F', '_', 'Z', '𝄞', ' x', 'x '];
+    await execMysql(my.url, [
+      `CREATE TABLE ci (k varchar(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v int) CHARACTER SET utf8mb4`,
+      `INSERT INTO ci VALUES ${Array.from({ length: 1100 }, (_, i) => `('${words[i % words.length]}${i}', ${i})`).join(', ')}`,
+    ]);
+    await execPostgres(pgdb.url, [`CREATE TABLE ci (k text COLLATE "C" PRIMARY KEY, v integer)`]);
+    const result = await copyTable({
+      source,
+      target,
+      sourceSchema: my.name,
+      sourceTable: 'ci',
+      targetSchema: 'public',
+      targetTable: 'ci',
+      columns: ['k', 'v'],
+      key: ['k'],
+      deleteBy: 'keys',
+      split: { rowsPerSlice: 200 },
+      concurrency: 3,
+      chunk: { initial: 60, min: 10 },
+    });
+    assert.equal(result.rows, 1100);
+    const p = new pg.Client({ connectionString: pgdb.url });
+    await p.connect();
+    try {
+      const { rows } = await p.query<{ k: string; v: number }>('SELECT k, v FROM ci');
+      assert.equal(rows.length, 1100);
+      const byValue = new Map(rows.map((r) => [r.v, r.k]));
+      for (let i = 0; i < 1100; i++) assert.equal(byValue.get(i), `${words[i % words.length]}${i}`);
+    } finally {
+      await p.end();
+    }
+  });
+
   test('a zero date without a policy stops the copy naming table, column and key', async () => {
     const strict = conversions.map((c) => (c.source.name === 'zd' ? { ...c, zeroDates: undefined } : c));
     await assert.rejects(
