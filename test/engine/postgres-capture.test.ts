@@ -206,3 +206,21 @@ test('remove leaves nothing of cutover and is idempotent; install works again af
   assert.deepEqual(changes.map(brief), [['orders', 'delete', ['after', 1], null]]);
   await capture.remove();
 });
+
+test('a hostile schema name works too', async () => {
+  const schema = `sch"ema ü; --`;
+  const qs = `"${schema.replaceAll('"', '""')}"`;
+  await execPostgres(db.url, [`CREATE SCHEMA ${qs}`, `CREATE TABLE ${qs}."t t" (id int PRIMARY KEY)`]);
+  const other = triggerCapture(pool, schema);
+  await other.install([{ table: 't t', key: ['id'] }]);
+  await other.install([{ table: 't t', key: ['id'] }]);
+  await execPostgres(db.url, [`INSERT INTO ${qs}."t t" VALUES (7)`, `UPDATE ${qs}."t t" SET id = 8`]);
+  const { changes } = await other.readBatch(null, 10);
+  assert.deepEqual(changes.map(brief), [
+    ['t t', 'insert', [7], null],
+    ['t t', 'update', [8], [7]],
+  ]);
+  await other.remove();
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE NOT tgisinternal`);
+  assert.equal(rows[0].n, 0);
+});
