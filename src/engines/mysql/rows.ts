@@ -69,6 +69,8 @@ interface TableInfo {
   kinds: KeyKind[];
   /** Data type by column name. */
   types: Map<string, string>;
+  /** The qualified table name, for messages. */
+  name: string;
 }
 
 async function tableInfo(
@@ -95,7 +97,7 @@ async function tableInfo(
       throw new EngineInputError(`MySQL table ${qualify(schema, table)} has no column ${JSON.stringify(k)}`);
     return INTEGER_TYPES.has(type) ? 'integer' : type === 'decimal' ? 'decimal' : 'other';
   });
-  return { kinds, types };
+  return { kinds, types, name: qualify(schema, table) };
 }
 
 async function keyKinds(
@@ -111,11 +113,12 @@ async function keyKinds(
  * The select list. FLOAT is read as `col + 0e0`: the server prints FLOAT with 6 significant digits
  * (MariaDB: 1/3 as 0.333333), which is not the stored value; as a double it is exact.
  */
-function selectList(columns: readonly string[], types: Map<string, string>): string {
+function selectList(columns: readonly string[], info: TableInfo): string {
   return columns
     .map((c) => {
-      const type = types.get(c);
-      if (type === undefined) throw new EngineInputError(`MySQL table has no column ${JSON.stringify(c)}`);
+      const type = info.types.get(c);
+      if (type === undefined)
+        throw new EngineInputError(`MySQL table ${info.name} has no column ${JSON.stringify(c)}`);
       return type === 'float' ? `(${quoteIdent(c)} + 0e0)` : quoteIdent(c);
     })
     .join(', ');
@@ -314,7 +317,7 @@ export async function readRange(
     const where = rangeCondition(key, range, p);
     return selectArrays(
       conn,
-      `SELECT ${selectList(columns, info.types)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT ${limit}`,
+      `SELECT ${selectList(columns, info)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT ${limit}`,
       p.values,
     );
   });
@@ -339,7 +342,7 @@ export async function readByKeys(
       out.push(
         ...(await selectArrays(
           conn,
-          `SELECT ${selectList(columns, info.types)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)}`,
+          `SELECT ${selectList(columns, info)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)}`,
           p.values,
         )),
       );
