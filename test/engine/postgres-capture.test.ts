@@ -207,20 +207,32 @@ test('remove leaves nothing of cutover and is idempotent; install works again af
   await capture.remove();
 });
 
-test('a hostile schema name works too', async () => {
+test('a hostile schema name works, and captures of two schemas share the changelog without mixing', async () => {
   const schema = `sch"ema ü; --`;
   const qs = `"${schema.replaceAll('"', '""')}"`;
   await execPostgres(db.url, [`CREATE SCHEMA ${qs}`, `CREATE TABLE ${qs}."t t" (id int PRIMARY KEY)`]);
   const other = triggerCapture(pool, schema);
   await other.install([{ table: 't t', key: ['id'] }]);
   await other.install([{ table: 't t', key: ['id'] }]);
-  await execPostgres(db.url, [`INSERT INTO ${qs}."t t" VALUES (7)`, `UPDATE ${qs}."t t" SET id = 8`]);
-  const { changes } = await other.readBatch(null, 10);
-  assert.deepEqual(changes.map(brief), [
+  await capture.install(TABLES.slice(0, 1));
+  await execPostgres(db.url, [
+    `INSERT INTO ${qs}."t t" VALUES (7)`,
+    `UPDATE ${qs}."t t" SET id = 8`,
+    `INSERT INTO app.orders VALUES ('mine', 1, NULL, NULL)`,
+  ]);
+  const theirs = await other.readBatch(null, 10);
+  assert.deepEqual(theirs.changes.map(brief), [
     ['t t', 'insert', [7], null],
     ['t t', 'update', [8], [7]],
   ]);
+  assert.equal(await other.trim(theirs.position), 2);
   await other.remove();
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE NOT tgisinternal`);
-  assert.equal(rows[0].n, 0);
+  const mine = await capture.readBatch(null, 10);
+  assert.deepEqual(mine.changes.map(brief), [['orders', 'insert', ['mine', 1], null]]);
+  await capture.remove();
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)::int AS triggers,
+            (SELECT count(*) FROM pg_namespace WHERE nspname = '_cutover')::int AS schemas`,
+  );
+  assert.deepEqual(rows[0], { triggers: 0, schemas: 0 });
 });

@@ -13,6 +13,8 @@
 // transaction still running at B is invisible in B, so its rows fall into a later batch whatever ids
 // they carry; nothing waits for long transactions and nothing is lost. Within one batch, rows are paged
 // by id (the set is fixed once B is taken). Trim deletes rows visible in A plus the paged part of B.
+// Captures of several schemas of one database share the changelog; each reads, trims and removes only
+// its own schema's rows and objects.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
@@ -45,6 +47,11 @@ export function functionName(schema: string, table: string): string {
     .digest('hex')
     .slice(0, 16);
   return `_cutover_${hash}`;
+}
+
+/** The comment on a trigger function naming the schema whose capture it belongs to. */
+function ownerTag(schema: string): string {
+  return `cutover capture of schema ${JSON.stringify(schema)}`;
 }
 
 /** A SQL string literal; standard_conforming_strings is on by default since 9.1 and required here. */
@@ -87,7 +94,7 @@ function keyArray(rec: 'NEW' | 'OLD', columns: KeyColumn[]): string {
 }
 
 function functionDdl(schema: string, table: string, columns: KeyColumn[]): string {
-  const name = literal(table);
+  const name = `${literal(schema)}, ${literal(table)}`;
   // SECURITY DEFINER: the application's users need no right on the `_cutover` schema; search_path is
   // pinned so that nothing they create can stand in for a function or operator used here.
   return `CREATE OR REPLACE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, table))}() RETURNS trigger
@@ -101,15 +108,15 @@ DECLARE
   o jsonb;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    INSERT INTO ${CHANGELOG} (table_name, op, key) VALUES (${name}, 'delete', ${keyArray('OLD', columns)});
+    INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key) VALUES (${name}, 'delete', ${keyArray('OLD', columns)});
   ELSIF TG_OP = 'INSERT' THEN
-    INSERT INTO ${CHANGELOG} (table_name, op, key) VALUES (${name}, 'insert', ${keyArray('NEW', columns)});
+    INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key) VALUES (${name}, 'insert', ${keyArray('NEW', columns)});
   ELSE
     k := ${keyArray('NEW', columns)};
     o := ${keyArray('OLD', columns)};
     -- jsonb equality compares strings byte for byte: a key changed only in case, or under a
     -- nondeterministic collation, still counts as a key change.
-    INSERT INTO ${CHANGELOG} (table_name, op, key, old_key)
+    INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key, old_key)
       VALUES (${name}, 'update', k, CASE WHEN k = o THEN NULL ELSE o END);
   END IF;
   RETURN NULL;
@@ -182,6 +189,7 @@ async function installChangelog(client: pg.ClientBase): Promise<void> {
     await client.query(`CREATE TABLE IF NOT EXISTS ${CHANGELOG} (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+      schema_name text NOT NULL,
       table_name text NOT NULL,
       op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
       key jsonb NOT NULL,
@@ -211,6 +219,10 @@ export async function install(pool: pg.Pool, schema: string, tables: CaptureTabl
         inTransaction(client, async () => {
           await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
           await client.query(functionDdl(schema, t.table, columns));
+          // The owner, for remove(): function names are hashes.
+          await client.query(
+            `COMMENT ON FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}() IS ${literal(ownerTag(schema))}`,
+          );
           await client.query(
             `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE ON ${qualify(schema, t.table)}
                FOR EACH ROW EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
@@ -226,8 +238,11 @@ export async function install(pool: pg.Pool, schema: string, tables: CaptureTabl
   }
 }
 
-/** Drop every capture trigger, trigger function and the changelog; a no-op when they are gone. */
-export async function remove(pool: pg.Pool): Promise<void> {
+/**
+ * Drop the capture of one schema: its triggers, their functions and its changelog rows; the changelog
+ * and the `_cutover` schema go too when no other schema's capture is left. A no-op when already gone.
+ */
+export async function remove(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
   try {
     const { rows: schemaRows } = await client.query(
@@ -235,17 +250,18 @@ export async function remove(pool: pg.Pool): Promise<void> {
       [CAPTURE_SCHEMA],
     );
     if (!schemaRows.length) return;
-    // Every trigger that calls one of our functions, wherever it is (also tables renamed since).
+    const owned = `p.pronamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+      AND p.proname LIKE '\\_cutover\\_%' AND p.prorettype = 'pg_catalog.trigger'::regtype`;
+    // Every trigger that calls one of this schema's functions (also on tables renamed since).
     const { rows: triggers } = await client.query<{ schema: string; table: string; trigger: string }>(
       `SELECT tn.nspname AS schema, c.relname AS table, t.tgname AS trigger
          FROM pg_catalog.pg_trigger t
          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
          JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace
          JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
-         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE pn.nspname = $1 AND p.proname LIKE '\\_cutover\\_%' AND NOT t.tgisinternal
-          AND t.tgparentid = 0`,
-      [CAPTURE_SCHEMA],
+        WHERE ${owned} AND pg_catalog.obj_description(p.oid, 'pg_proc') = $2
+          AND NOT t.tgisinternal AND t.tgparentid = 0`,
+      [CAPTURE_SCHEMA, ownerTag(schema)],
     );
     for (const t of triggers) {
       await withLockRetries(() =>
@@ -257,20 +273,29 @@ export async function remove(pool: pg.Pool): Promise<void> {
         }),
       );
     }
-    await inTransaction(client, async () => {
+    const lastOne = await inTransaction(client, async () => {
       const { rows: functions } = await client.query<{ name: string }>(
-        `SELECT p.proname AS name FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-          WHERE n.nspname = $1 AND p.proname LIKE '\\_cutover\\_%' AND p.prorettype = 'pg_catalog.trigger'::regtype`,
-        [CAPTURE_SCHEMA],
+        `SELECT p.proname AS name FROM pg_catalog.pg_proc p
+          WHERE ${owned} AND pg_catalog.obj_description(p.oid, 'pg_proc') = $2`,
+        [CAPTURE_SCHEMA, ownerTag(schema)],
       );
       for (const f of functions)
         await client.query(`DROP FUNCTION IF EXISTS ${qualify(CAPTURE_SCHEMA, f.name)}()`);
+      const { rows: others } = await client.query(`SELECT 1 FROM pg_catalog.pg_proc p WHERE ${owned}`, [
+        CAPTURE_SCHEMA,
+      ]);
+      if (others.length) {
+        await client.query(`DELETE FROM ${CHANGELOG} WHERE schema_name = $1`, [schema]);
+        return false;
+      }
       await client.query(`DROP TABLE IF EXISTS ${CHANGELOG}`);
+      return true;
     });
     // The schema goes too unless something else of cutover's still lives in it.
-    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(CAPTURE_SCHEMA)}`).catch((err: unknown) => {
-      if ((err as { code?: unknown }).code !== '2BP01') throw err;
-    });
+    if (lastOne)
+      await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(CAPTURE_SCHEMA)}`).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== '2BP01') throw err;
+      });
   } finally {
     client.release();
   }
@@ -337,7 +362,12 @@ function toChange(r: ChangeRow): CapturedChange {
 const SELECT_CHANGES = `SELECT id::text AS id, table_name, op, key::text AS key, old_key::text AS old_key,
   to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS captured_at FROM ${CHANGELOG} AS c`;
 
-export async function readBatch(pool: pg.Pool, after: string | null, limit: number): Promise<ChangeBatch> {
+export async function readBatch(
+  pool: pg.Pool,
+  schema: string,
+  after: string | null,
+  limit: number,
+): Promise<ChangeBatch> {
   checkLimit(limit, (m) => new EngineInputError(m));
   const p = parsePosition(after);
   const client = await pool.connect();
@@ -357,8 +387,9 @@ export async function readBatch(pool: pg.Pool, after: string | null, limit: numb
                                              AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)))
             AND pg_visible_in_snapshot(xid, $2::pg_snapshot)
             AND ($3::bigint IS NULL OR id > $3::bigint)
+            AND schema_name = $5
           ORDER BY c.id LIMIT $4`,
-        [p.done, batch, p.after, limit],
+        [p.done, batch, p.after, limit, schema],
       );
       const changes = rows.map(toChange);
       const next: Position =
@@ -372,23 +403,28 @@ export async function readBatch(pool: pg.Pool, after: string | null, limit: numb
   }
 }
 
-export async function trim(pool: pg.Pool, upto: string): Promise<number> {
+export async function trim(pool: pg.Pool, schema: string, upto: string): Promise<number> {
   const p = parsePosition(upto);
-  const { rowCount } = await pool.query(`DELETE FROM ${CHANGELOG} WHERE ${CONSUMED}`, [
+  const { rowCount } = await pool.query(`DELETE FROM ${CHANGELOG} WHERE schema_name = $4 AND ${CONSUMED}`, [
     p.done,
     p.batch,
     p.after,
+    schema,
   ]);
   return rowCount ?? 0;
 }
 
-export async function lag(pool: pg.Pool, position: string | null = null): Promise<CaptureLag> {
+export async function lag(
+  pool: pg.Pool,
+  schema: string,
+  position: string | null = null,
+): Promise<CaptureLag> {
   const p = parsePosition(position);
   const { rows } = await pool.query<{ n: string; s: number | null }>(
     `SELECT count(*)::text AS n,
             extract(epoch FROM clock_timestamp() - min(captured_at))::float8 AS s
-       FROM ${CHANGELOG} WHERE NOT coalesce(${CONSUMED}, false)`,
-    [p.done, p.batch, p.after],
+       FROM ${CHANGELOG} WHERE schema_name = $4 AND NOT coalesce(${CONSUMED}, false)`,
+    [p.done, p.batch, p.after, schema],
   );
   return { rowsBehind: Number(rows[0]?.n ?? 0), secondsBehind: Math.max(0, rows[0]?.s ?? 0) };
 }
@@ -398,9 +434,9 @@ export function triggerCapture(pool: pg.Pool, schema: string): ChangeCapture {
   return {
     method: 'trigger',
     install: (tables) => install(pool, schema, tables),
-    readBatch: (position, limit) => readBatch(pool, position, limit),
-    trim: (position) => trim(pool, position),
-    lag: (position) => lag(pool, position ?? null),
-    remove: () => remove(pool),
+    readBatch: (position, limit) => readBatch(pool, schema, position, limit),
+    trim: (position) => trim(pool, schema, position),
+    lag: (position) => lag(pool, schema, position ?? null),
+    remove: () => remove(pool, schema),
   };
 }
