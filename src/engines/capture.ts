@@ -11,7 +11,12 @@ export interface CaptureTable {
   key: string[];
 }
 
-export type ChangeOperation = 'insert' | 'update' | 'delete';
+/**
+ * 'truncate' (PostgreSQL only: MySQL fires no trigger for TRUNCATE) empties the table; its key is [].
+ * Every change of that table committed after it comes in the same or a later batch (TRUNCATE holds an
+ * exclusive lock until it commits).
+ */
+export type ChangeOperation = 'insert' | 'update' | 'delete' | 'truncate';
 
 /** A key in wire form (docs/DATAPLANE.md): one value per key column, binary values as Buffer. */
 export type WireKey = Key;

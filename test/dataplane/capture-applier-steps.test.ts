@@ -52,6 +52,17 @@ function setup(changes: CapturedChange[], sourceRows: unknown[][]) {
       log.push(`upsert ${t} ${columns} ${key} ${JSON.stringify(rows)}`);
       return rows.length;
     },
+    replaceRange: async (
+      _s: string,
+      t: string,
+      _c: string[],
+      _k: string[],
+      range: unknown,
+      rows: unknown[],
+    ) => {
+      log.push(`replace ${t} ${JSON.stringify(range)} ${rows.length}`);
+      return 0;
+    },
     keyBounds: unused,
   } as unknown as RowsEngine;
   const options: ApplierOptions = {
@@ -85,7 +96,7 @@ test('keys collapse, gone keys are deleted before the rest is upserted once, the
     [['A', 'x']],
   );
   const r = await applyBatch(options, null);
-  assert.deepEqual(r, { position: 'p1', changes: 4, keys: 3, upserted: 1, deleted: 2 });
+  assert.deepEqual(r, { position: 'p1', changes: 4, keys: 3, upserted: 1, deleted: 2, truncations: 0 });
   assert.deepEqual(log, [
     'read [["a"],["A"],["b"]]',
     'delete tt K [["a"],["b"]]',
@@ -108,6 +119,23 @@ test('an empty batch reads nothing and trims nothing', async () => {
     keys: 0,
     upserted: 0,
     deleted: 0,
+    truncations: 0,
   });
   assert.deepEqual(log, []);
+});
+
+test('a TRUNCATE empties the target table before the keys after it converge', async () => {
+  const { options, log } = setup(
+    [change(1, 'delete', ['x']), change(2, 'truncate', []), change(3, 'insert', ['A'])],
+    [['A', 'y']],
+  );
+  const r = await applyBatch(options, null);
+  assert.equal(r.truncations, 1);
+  assert.deepEqual(log, [
+    'replace tt {"lower":null,"upper":null} 0',
+    'read [["x"],["A"]]',
+    'delete tt K [["x"]]',
+    'upsert tt K,V K [["A","y!"]]',
+    'trim p1',
+  ]);
 });

@@ -43,7 +43,8 @@ const COLUMNS = ['region', 'id', 'qty', 'data', 'note', 'big'];
 const KEY = ['region', 'id'];
 
 /** One random write statement and its parameters (placeholders as `?`, rewritten for PostgreSQL). */
-function randomWrite(rand: () => number): { sql: string; params: unknown[] } {
+function randomWrite(rand: () => number, truncate = false): { sql: string; params: unknown[] } {
+  if (truncate && rand() < 0.005) return { sql: 'TRUNCATE items', params: [] };
   const region = REGIONS[Math.floor(rand() * REGIONS.length)]!;
   const id = Math.floor(rand() * 40);
   const r = rand();
@@ -133,6 +134,7 @@ async function writeWhileApplying(
   writers: Writer[],
   ms: number,
   apply: () => Promise<void>,
+  truncate = false,
 ): Promise<number> {
   const until = Date.now() + ms;
   let transactions = 0;
@@ -146,7 +148,7 @@ async function writeWhileApplying(
       while (Date.now() < until) {
         const n = 1 + Math.floor(rand() * 4);
         await w.transaction(
-          Array.from({ length: n }, () => randomWrite(rand)),
+          Array.from({ length: n }, () => randomWrite(rand, truncate)),
           rand() < 0.2 ? 30 : 0,
         );
         transactions++;
@@ -162,7 +164,7 @@ function sortRows(rows: unknown[][]): string[] {
   return rows.map((r) => JSON.stringify(r)).sort();
 }
 
-test('PostgreSQL -> PostgreSQL: the target converges on the source under concurrent writes', async () => {
+test('PostgreSQL -> PostgreSQL: the target converges on the source under concurrent writes and TRUNCATEs', async () => {
   const source = await createPostgresDatabase('cutover_apply_src');
   dbs.push(source);
   const target = await createPostgresDatabase('cutover_apply_dst');
@@ -194,11 +196,21 @@ test('PostgreSQL -> PostgreSQL: the target converges on the source under concurr
   };
   let position: string | null = null;
   const writers = [await pgWriter(source.url), await pgWriter(source.url)];
-  const transactions = await writeWhileApplying(writers, 2500, async () => {
-    position = (await catchUp(options, position, { maxBatches: 5 })).position;
-  });
+  let truncations = 0;
+  const transactions = await writeWhileApplying(
+    writers,
+    2500,
+    async () => {
+      const r = await catchUp(options, position, { maxBatches: 5 });
+      position = r.position;
+      truncations += r.truncations;
+    },
+    true,
+  );
   for (const w of writers) await w.close();
   const final = await catchUp(options, position);
+  truncations += final.truncations;
+  assert.ok(truncations > 0, 'the source was truncated at least once');
   assert.deepEqual(final.lag, { rowsBehind: 0, secondsBehind: 0 });
   assert.ok(transactions > 50, `only ${transactions} transactions`);
 

@@ -67,7 +67,7 @@ test('install refuses unknown tables and columns, and is idempotent', async () =
     `SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
       JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'app' AND NOT t.tgisinternal`,
   );
-  assert.equal(rows[0].n, TABLES.length);
+  assert.equal(rows[0].n, TABLES.length * 2, 'a row trigger and a TRUNCATE trigger per table');
 });
 
 test('the changelog holds exactly the key changes, in wire form', async () => {
@@ -181,6 +181,16 @@ test('a rolled-back transaction leaves nothing and holds nothing up', async () =
   ]);
   const { changes } = await readAll(position);
   assert.deepEqual(changes.map(brief), [['orders', 'insert', ['kept', 1], null]]);
+});
+
+test('TRUNCATE is captured as a change with an empty key', async () => {
+  const { position } = await readAll();
+  await execPostgres(db.url, [`TRUNCATE app.nums`, `INSERT INTO app.nums VALUES (1, 'b')`]);
+  const { changes } = await readAll(position);
+  assert.deepEqual(changes.map(brief), [
+    ['nums', 'truncate', [], null],
+    ['nums', 'insert', ['1.00'], null],
+  ]);
 });
 
 test('positions from elsewhere are refused', async () => {

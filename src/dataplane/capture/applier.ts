@@ -11,7 +11,7 @@
 // deleted on the target while 'A' is upserted. Deletes run before upserts so that a target whose own
 // collation folds 'a' and 'A' together ends with the row.
 import type { CaptureLag, ChangeCapture } from '../../engines/capture';
-import { keyPositions, keyToJson, type Key } from '../../engines/key-range';
+import { FULL_RANGE, keyPositions, keyToJson, type Key } from '../../engines/key-range';
 import type { RowsEngine } from '../copy/rows-engine';
 
 export interface ApplierTable {
@@ -50,6 +50,8 @@ export interface ApplyResult {
   keys: number;
   upserted: number;
   deleted: number;
+  /** Target tables emptied because the source table was truncated. */
+  truncations: number;
 }
 
 export interface CatchUpResult extends ApplyResult {
@@ -109,6 +111,7 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
 
   // Distinct keys per table: the new key of every change and the old key of a key change.
   const pending = new Map<string, Map<string, Key>>();
+  const truncated = new Set<string>();
   for (const c of batch.changes) {
     if (!byTable.has(c.table))
       throw new Error(
@@ -116,6 +119,10 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
       );
     let keys = pending.get(c.table);
     if (!keys) pending.set(c.table, (keys = new Map()));
+    if (c.op === 'truncate') {
+      truncated.add(c.table);
+      continue;
+    }
     keys.set(keyId(c.key), c.key);
     if (c.oldKey) keys.set(keyId(c.oldKey), c.oldKey);
   }
@@ -123,9 +130,24 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
   let keyCount = 0;
   let upserted = 0;
   let deleted = 0;
+  let truncations = 0;
   for (const [table, keys] of pending) {
     const plan = byTable.get(table)!;
     keyCount += keys.size;
+    // A TRUNCATE empties the target table first; every change after it is in this batch or a later
+    // one (see ChangeOperation), and converges below like any other.
+    if (truncated.has(table)) {
+      await options.target.replaceRange(
+        options.targetSchema,
+        plan.targetTable,
+        plan.targetColumns,
+        plan.targetKey,
+        FULL_RANGE,
+        [],
+      );
+      truncations++;
+    }
+    if (!keys.size) continue;
     const rows = await options.source.readByKeys(
       options.sourceSchema,
       table,
@@ -158,7 +180,14 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
 
   // Only now, with the target committed, may the changes go.
   if (batch.changes.length) await options.capture.trim(batch.position);
-  return { position: batch.position, changes: batch.changes.length, keys: keyCount, upserted, deleted };
+  return {
+    position: batch.position,
+    changes: batch.changes.length,
+    keys: keyCount,
+    upserted,
+    deleted,
+    truncations,
+  };
 }
 
 /** Apply batches until caught up (a short batch), maxBatches, or the signal; then report the lag. */
@@ -175,6 +204,7 @@ export async function catchUp(
     keys: 0,
     upserted: 0,
     deleted: 0,
+    truncations: 0,
     batches: 0,
     lag: { rowsBehind: 0, secondsBehind: 0 },
   };
@@ -188,6 +218,7 @@ export async function catchUp(
     total.keys += r.keys;
     total.upserted += r.upserted;
     total.deleted += r.deleted;
+    total.truncations += r.truncations;
     total.batches++;
     total.lag = await options.capture.lag(current);
     await run.onProgress?.({ ...total });

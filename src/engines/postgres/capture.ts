@@ -35,6 +35,8 @@ export const CAPTURE_SCHEMA = '_cutover';
 export const CHANGELOG_TABLE = '_cutover_changelog';
 /** The trigger's name on every captured table (trigger names are per table in PostgreSQL). */
 export const TRIGGER_NAME = '_cutover_capture';
+/** TRUNCATE fires no row trigger: a statement trigger records it (the applier empties the target table). */
+export const TRUNCATE_TRIGGER_NAME = '_cutover_capture_truncate';
 const CHANGELOG = qualify(CAPTURE_SCHEMA, CHANGELOG_TABLE);
 /** How long DDL waits for a table lock before giving up (and being retried), so writers never queue long. */
 const LOCK_TIMEOUT = '5s';
@@ -107,7 +109,9 @@ DECLARE
   k jsonb;
   o jsonb;
 BEGIN
-  IF TG_OP = 'DELETE' THEN
+  IF TG_OP = 'TRUNCATE' THEN
+    INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key) VALUES (${name}, 'truncate', '[]');
+  ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key) VALUES (${name}, 'delete', ${keyArray('OLD', columns)});
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO ${CHANGELOG} (schema_name, table_name, op, key) VALUES (${name}, 'insert', ${keyArray('NEW', columns)});
@@ -191,7 +195,7 @@ async function installChangelog(client: pg.ClientBase): Promise<void> {
       xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
       schema_name text NOT NULL,
       table_name text NOT NULL,
-      op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+      op text NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'truncate')),
       key jsonb NOT NULL,
       old_key jsonb,
       captured_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
@@ -226,6 +230,10 @@ export async function install(pool: pg.Pool, schema: string, tables: CaptureTabl
           await client.query(
             `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE ON ${qualify(schema, t.table)}
                FOR EACH ROW EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
+          );
+          await client.query(
+            `CREATE OR REPLACE TRIGGER ${quoteIdent(TRUNCATE_TRIGGER_NAME)} AFTER TRUNCATE ON ${qualify(schema, t.table)}
+               FOR EACH STATEMENT EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
           );
         }),
       );
