@@ -14,8 +14,13 @@ export async function workerCommand(): Promise<number> {
       `cutover: could not register search attributes on ${namespace} (${err.message}); register them with an admin`,
     ),
   );
-  const { worker } = await createWorker({ address, namespace });
+  const { worker, connection } = await createWorker({ address, namespace });
   log(`cutover: worker polling task queue ${TASK_QUEUE} on ${address} (namespace ${namespace})`);
-  await worker.run();
+  try {
+    await worker.run(); // returns once SIGINT/SIGTERM has drained the worker
+  } finally {
+    await connection.close(); // an open connection would keep the process alive
+  }
+  log('cutover: worker stopped');
   return 0;
 }
