@@ -1,6 +1,11 @@
 // The one interface behind which all database knowledge lives. The data plane and the activities
 // talk to an Engine; only src/engines/<kind>/ knows SQL dialects, catalogs and drivers.
+import type { ChangeCapture } from './capture';
+import type { DdlPhase, DdlPlan, DdlStatement } from './ddl-plan';
 import type { EngineKind, LiveState, SchemaModel } from './model';
+import type { RowsEngine } from './row-access';
+
+export type { RowsEngine } from './row-access';
 
 export interface IntrospectOptions {
   /** MySQL database or PostgreSQL schema; defaults to the connection's database / "public". */
@@ -79,5 +84,46 @@ export interface Engine {
     key: string[],
     batch: SampleBatch,
   ): Promise<{ loadMs: number; upsertMs: number }>;
+  /**
+   * Row access (range reads, key bounds, idempotent range replace, upserts, deletes) on this
+   * engine's pool. Its close() closes nothing: the engine owns the pool.
+   */
+  rows(): RowsEngine;
+  /**
+   * Trigger-based change capture of `schema` on this engine's pool (install before the copy,
+   * read/trim while catching up, remove at the end).
+   */
+  capture(schema: string): ChangeCapture;
+  /** Applying a DdlPlan on this engine (the plan's `to` must be this engine's kind). */
+  readonly ddl: DdlApplier;
   close(): Promise<void>;
+}
+
+export interface ApplyDdlOptions {
+  /** How long each statement may wait for a lock, in milliseconds (default 5000; MySQL rounds up to seconds). */
+  lockTimeoutMs?: number;
+  /** Called after each statement: applied, or skipped because its object already exists. */
+  onStatement?: (statement: DdlStatement, outcome: 'applied' | 'skipped') => void;
+}
+
+export interface ApplyDdlResult {
+  applied: number;
+  skipped: number;
+}
+
+/**
+ * DDL on the target, idempotent statement by statement (a re-run after a crash finishes the phase
+ * without error or duplicates), each with a short lock timeout: a statement that gives up waiting
+ * changed nothing (isLockTimeout) and is retried by the caller.
+ */
+export interface DdlApplier {
+  applyPhase(plan: DdlPlan, phase: DdlPhase, options?: ApplyDdlOptions): Promise<ApplyDdlResult>;
+  /** The finalize step: identities / sequences / AUTO_INCREMENT set past max of the copied rows. */
+  setSequencesPastMax(plan: DdlPlan, options?: ApplyDdlOptions): Promise<ApplyDdlResult>;
+  /** The compensation of the tables phase: drop exactly what the plan creates; gone is fine. */
+  dropTargetObjects(plan: DdlPlan, options?: Pick<ApplyDdlOptions, 'lockTimeoutMs'>): Promise<void>;
+  /** Objects of the plan that already exist ("table orders", "type status_t"), sorted. */
+  existingTargetObjects(plan: DdlPlan): Promise<string[]>;
+  /** True for an error of a statement that gave up waiting for a lock (nothing was changed). */
+  isLockTimeout(err: unknown): boolean;
 }

@@ -28,9 +28,8 @@ import {
   decodeWireKey,
 } from '../capture';
 import { EngineInputError } from '../errors';
-import { SESSION_SETUP } from './engine';
 import { qualify, quoteIdent } from './quote';
-import { serverInfo } from './session';
+import { SESSION_SETUP, serverInfo } from './session';
 
 export const CHANGELOG_TABLE = '_cutover_changelog';
 /** Bumped when the trigger bodies change, so that an install replaces triggers of an older format. */

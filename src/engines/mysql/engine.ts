@@ -1,23 +1,20 @@
 // The MySQL/MariaDB Engine: a small mysql2 pool plus the role modules (introspect, live-state,
 // probes, scratch). Every session runs in UTC so TIMESTAMP values read the same everywhere.
 import mysql from 'mysql2/promise';
-import type { Engine } from '../engine';
+import type { DdlApplier, Engine, RowsEngine } from '../engine';
 import { checkUrl, NOT_SHOWN } from '../connection-url';
 import { EngineInputError } from '../errors';
+import { triggerCapture } from './capture';
+import * as ddl from './ddl';
 import { introspectSchema } from './introspect';
 import { readLiveState } from './live-state';
 import { probeTable, readSample } from './probes';
 import { qualify, quoteIdent } from './quote';
+import * as myRows from './rows';
 import { scratchLoad } from './scratch';
-import { type Conn, queryRows } from './session';
+import { type Conn, queryRows, SESSION_SETUP } from './session';
 
-/**
- * Session set-up for every new connection. Besides UTC, NO_BACKSLASH_ESCAPES is removed from the
- * session sql_mode: mysql2 escapes parameters with backslashes, which that mode would turn into
- * literal text (and broken quoting).
- */
-export const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
-  sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
+export { SESSION_SETUP } from './session';
 
 /** Refuse a malformed URL with a message that shows nothing of it. */
 export function checkConnectionUrl(url: string): void {
@@ -68,9 +65,36 @@ function inputError(err: unknown): unknown {
   );
 }
 
+/** `work`, with a database that does not exist turned into an EngineInputError (see inputError). */
+function inputErrors<T>(work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    throw inputError(err);
+  });
+}
+
+/** Row access on a MySQL pool (the engine's createPool: exact types; sessions set to UTC per use). */
+export function rowsOnPool(pool: mysql.Pool, close: () => Promise<void> = async () => undefined): RowsEngine {
+  return {
+    kind: 'mysql',
+    keyBounds: (s, t, k) => inputErrors(myRows.keyBounds(pool, s, t, k)),
+    splitPoints: (s, t, k, n) => inputErrors(myRows.splitPoints(pool, s, t, k, n)),
+    readRange: (s, t, c, k, r, l) => inputErrors(myRows.readRange(pool, s, t, c, k, r, l)),
+    readByKeys: (s, t, c, k, keys) => inputErrors(myRows.readByKeys(pool, s, t, c, k, keys)),
+    replaceRange: (s, t, c, k, r, rows, o) => inputErrors(myRows.replaceRange(pool, s, t, c, k, r, rows, o)),
+    upsertRows: (s, t, c, k, rows) => inputErrors(myRows.upsertRows(pool, s, t, c, k, rows)),
+    deleteRows: (s, t, k, keys) => inputErrors(myRows.deleteRows(pool, s, t, k, keys)),
+    close,
+  };
+}
+
+/** The engine-neutral lock timeout (ms) as MySQL's lock_wait_timeout (whole seconds, at least 1). */
+const lockWaitSeconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000));
+
 export function createMysqlEngine(url: string): Engine {
   const pool = createPool(url);
   const prepared = new WeakSet<object>();
+  const rows = rowsOnPool(pool);
 
   /** Run `fn` on one pooled session; a session that failed is discarded, not reused. */
   async function withConnection<T>(fn: (conn: Conn) => Promise<T>): Promise<T> {
@@ -122,6 +146,30 @@ export function createMysqlEngine(url: string): Engine {
     scratchLoad(columns, key, batch) {
       return withConnection((c) => scratchLoad(c, columns, key, batch));
     },
+    rows: () => rows,
+    capture: (schema) => triggerCapture(pool, schema),
+    ddl: {
+      applyPhase: (plan, phase, options = {}) =>
+        withConnection((c) =>
+          ddl.applyDdlPhase(c, plan, phase, {
+            lockWaitTimeoutSeconds: lockWaitSeconds(options.lockTimeoutMs),
+            onStatement: options.onStatement,
+          }),
+        ),
+      setSequencesPastMax: (plan, options = {}) =>
+        withConnection((c) =>
+          ddl.setSequencesPastMax(c, plan, {
+            lockWaitTimeoutSeconds: lockWaitSeconds(options.lockTimeoutMs),
+            onStatement: options.onStatement,
+          }),
+        ),
+      dropTargetObjects: (plan, options = {}) =>
+        withConnection((c) =>
+          ddl.dropTargetObjects(c, plan, { lockWaitTimeoutSeconds: lockWaitSeconds(options.lockTimeoutMs) }),
+        ),
+      existingTargetObjects: (plan) => withConnection((c) => ddl.existingTargetObjects(c, plan)),
+      isLockTimeout: ddl.isLockTimeout,
+    } satisfies DdlApplier,
     async close() {
       await pool.end();
     },

@@ -12,7 +12,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { EngineInputError } from '../errors';
 import { checkKey, checkRange, keyPositions, type Key, type KeyRange } from '../key-range';
 import { qualify, quoteIdent } from './quote';
-import { SESSION_SETUP } from './engine';
+import { SESSION_SETUP } from './session';
 
 const ROWS_PER_INSERT = 1000;
 /** Keep each statement well under max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8). */

@@ -4,6 +4,14 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 export type Conn = PoolConnection;
 
+/**
+ * Session set-up for every new connection. Besides UTC, NO_BACKSLASH_ESCAPES is removed from the
+ * session sql_mode: mysql2 escapes parameters with backslashes, which that mode would turn into
+ * literal text (and broken quoting).
+ */
+export const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
+  sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
+
 /** Run a parameterised query and return its rows as plain objects. */
 export async function queryRows<T>(conn: Conn, sql: string, params: unknown[] = []): Promise<T[]> {
   const [rows] = await conn.query<RowDataPacket[]>(sql, params);

@@ -1,15 +1,26 @@
 // The PostgreSQL engine: one small pool per connection reference, with exact result types and UTC
 // sessions, behind the engine-neutral Engine interface.
 import pg from 'pg';
-import type { ColumnProbe, Engine, IntrospectOptions, ProbeResult, SampleBatch } from '../engine';
+import type {
+  ColumnProbe,
+  DdlApplier,
+  Engine,
+  IntrospectOptions,
+  ProbeResult,
+  RowsEngine,
+  SampleBatch,
+} from '../engine';
 import { checkUrl } from '../connection-url';
 import { EngineInputError } from '../errors';
 import type { LiveState, SchemaModel } from '../model';
+import { triggerCapture } from './capture';
+import * as ddl from './ddl';
 import { introspectSchema } from './introspect';
 import { readLiveState, tableWriteCounters, type LiveStateOptions } from './live-state';
 import { probeTable, readSample } from './probes';
 import { qualify, quoteIdent } from './quote';
 import { exactTypes } from './result-types';
+import * as pgRows from './rows';
 import { scratchLoad } from './scratch';
 
 export interface PostgresEngine extends Engine {
@@ -101,8 +112,34 @@ function inputErrors<T>(work: Promise<T>): Promise<T> {
   });
 }
 
+/** Row access on a PostgreSQL pool (the engine's createPool: exact types, UTC sessions). */
+export function rowsOnPool(pool: pg.Pool, close: () => Promise<void> = async () => undefined): RowsEngine {
+  return {
+    kind: 'postgres',
+    keyBounds: (s, t, k) => inputErrors(pgRows.keyBounds(pool, s, t, k)),
+    splitPoints: (s, t, k, n) => inputErrors(pgRows.splitPoints(pool, s, t, k, n)),
+    readRange: (s, t, c, k, r, l) => inputErrors(pgRows.readRange(pool, s, t, c, k, r, l)),
+    readByKeys: (s, t, c, k, keys) => inputErrors(pgRows.readByKeys(pool, s, t, c, k, keys)),
+    replaceRange: (s, t, c, k, r, rows, o) => inputErrors(pgRows.replaceRange(pool, s, t, c, k, r, rows, o)),
+    upsertRows: (s, t, c, k, rows) => inputErrors(pgRows.upsertRows(pool, s, t, c, k, rows)),
+    deleteRows: (s, t, k, keys) => inputErrors(pgRows.deleteRows(pool, s, t, k, keys)),
+    close,
+  };
+}
+
+function ddlOnPool(pool: pg.Pool): DdlApplier {
+  return {
+    applyPhase: (plan, phase, options = {}) => inputErrors(ddl.applyDdlPhase(pool, plan, phase, options)),
+    setSequencesPastMax: (plan, options = {}) => inputErrors(ddl.setSequencesPastMax(pool, plan, options)),
+    dropTargetObjects: (plan, options = {}) => inputErrors(ddl.dropTargetObjects(pool, plan, options)),
+    existingTargetObjects: (plan) => inputErrors(ddl.existingTargetObjects(pool, plan)),
+    isLockTimeout: ddl.isLockTimeout,
+  };
+}
+
 export function createPostgresEngine(url: string): PostgresEngine {
   const pool = createPool(url);
+  const rows = rowsOnPool(pool);
 
   const defaultSchema = (): Promise<string> =>
     inputErrors(
@@ -127,6 +164,9 @@ export function createPostgresEngine(url: string): PostgresEngine {
     readSample: (schema: string, table: string, columns: string[], limit: number): Promise<SampleBatch> =>
       inputErrors(readSample(pool, schema, table, columns, limit)),
     scratchLoad: (columns, key, batch) => inputErrors(scratchLoad(pool, columns, key, batch)),
+    rows: () => rows,
+    capture: (schema: string) => triggerCapture(pool, schema),
+    ddl: ddlOnPool(pool),
     async close(): Promise<void> {
       await pool.end();
     },
