@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConnectionNotConfigured, redact, resolveConnection } from '../connections';
 import { PERMANENT_ERROR_TYPES } from '../spec/error-types';
 import type { Engine } from '../engines/engine';
+import { EngineInputError } from '../engines/errors';
 import { openEngine } from '../engines';
 import type { EngineKind } from '../engines/model';
 
@@ -43,7 +44,13 @@ export function toFailure(err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (e as { code?: unknown }).code;
   const message = redact(e.message);
-  if (PERMANENT_ERROR_TYPES.includes(e.name) || e instanceof ConnectionNotConfigured) {
+  // EngineInputError's subclasses (ValueTranslationError, SchemaTranslationError, ...) keep their own
+  // names as the failure type and are permanent like their parent.
+  if (
+    PERMANENT_ERROR_TYPES.includes(e.name) ||
+    e instanceof ConnectionNotConfigured ||
+    e instanceof EngineInputError
+  ) {
     return ApplicationFailure.create({ message, type: e.name, nonRetryable: true });
   }
   if (

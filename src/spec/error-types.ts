@@ -7,4 +7,10 @@ export const PERMANENT_ERROR_TYPES = [
   'EngineInputError',
   'RefusedError',
   'DatabaseRejected',
+  // A source value the target cannot take, named by table, column and key (data or overrides must change).
+  'ValueTranslationError',
+  // A source schema the target cannot express (every table.column named).
+  'SchemaTranslationError',
+  // Columns the validator cannot compare (no counterpart on the target, unknown type).
+  'CanonicalError',
 ];

@@ -1,0 +1,143 @@
+// Change capture activities: install the capture on the source before the copy, apply the changelog
+// to the target until the lag is under a threshold (catchUp, heartbeating its position and lag: a
+// retry goes on from the last applied position), and remove the capture at the end or on rollback.
+// install and remove are idempotent: re-running either after a crash completes it.
+import { applyBatch, type ApplierTable } from '../dataplane/capture/applier';
+import type { CaptureLag, CaptureTable } from '../engines/capture';
+import { adapt, cancellation, checkpoint, heartbeat, withEngine } from './adapter';
+import { planMove, schemaOf, type EndpointRef, type TableMove } from './tables';
+
+export interface InstallCaptureInput {
+  source: EndpointRef;
+  /** Tables and their key columns (the primary key, in key order). */
+  tables: CaptureTable[];
+}
+
+export const installCapture = adapt(
+  async (input: InstallCaptureInput): Promise<{ schema: string; tables: number }> =>
+    withEngine(input.source, async (engine) => {
+      const schema = await schemaOf(engine, input.source);
+      heartbeat({ stage: 'installing', tables: input.tables.length });
+      await engine.capture(schema).install(input.tables);
+      return { schema, tables: input.tables.length };
+    }),
+);
+
+export const removeCapture = adapt(async (input: { source: EndpointRef }): Promise<{ schema: string }> =>
+  withEngine(input.source, async (engine) => {
+    const schema = await schemaOf(engine, input.source);
+    await engine.capture(schema).remove();
+    return { schema };
+  }),
+);
+
+export interface CatchUpInput {
+  source: EndpointRef;
+  target: EndpointRef;
+  /** Every captured table (a change of a table not listed fails the catch-up). */
+  tables: TableMove[];
+  /** Where the last call stopped (its result's position); null: from the beginning. */
+  position: string | null;
+  /** Done when at most this many captured changes wait (default 0) ... */
+  maxRowsBehind?: number;
+  /** ... and the oldest waiting change is at most this old (default 5 seconds). */
+  maxSecondsBehind?: number;
+  /** Changelog rows per batch (default 1000). */
+  batchSize?: number;
+  /** Give up after this long without reaching the threshold (result caughtUp: false); default: never. */
+  maxSeconds?: number;
+  /** Wait between reads when nothing new was read but the lag is still above the threshold (default 500). */
+  pollMs?: number;
+}
+
+export interface CatchUpHeartbeat {
+  position: string;
+  batches: number;
+  changes: number;
+  lag: CaptureLag;
+}
+
+export interface CatchUpActivityResult extends CatchUpHeartbeat {
+  caughtUp: boolean;
+  upserted: number;
+  deleted: number;
+}
+
+export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivityResult> => {
+  const resumed = checkpoint<CatchUpHeartbeat>();
+  const signal = cancellation();
+  return withEngine(input.source, (source) =>
+    withEngine(input.target, async (target) => {
+      const sourceSchema = await schemaOf(source, input.source);
+      const tables: ApplierTable[] = input.tables.map((t) => {
+        const m = planMove(source.kind, target.kind, t);
+        return {
+          table: m.sourceTable,
+          targetTable: m.targetTable,
+          columns: m.columns,
+          targetColumns: m.targetColumns,
+          key: m.key,
+          translateRow: m.translateRow,
+          translateKey: m.translateKey,
+        };
+      });
+      const options = {
+        capture: source.capture(sourceSchema),
+        source: source.rows(),
+        target: target.rows(),
+        sourceSchema,
+        targetSchema: await schemaOf(target, input.target),
+        tables,
+        batchSize: input.batchSize,
+      };
+      const maxRows = input.maxRowsBehind ?? 0;
+      const maxSeconds = input.maxSecondsBehind ?? 5;
+      const deadline = input.maxSeconds === undefined ? Infinity : Date.now() + input.maxSeconds * 1000;
+      const state: CatchUpActivityResult = {
+        position: resumed?.position ?? input.position ?? '',
+        batches: resumed?.batches ?? 0,
+        changes: resumed?.changes ?? 0,
+        lag: resumed?.lag ?? { rowsBehind: 0, secondsBehind: 0 },
+        caughtUp: false,
+        upserted: 0,
+        deleted: 0,
+      };
+      for (;;) {
+        signal.throwIfAborted();
+        const r = await applyBatch(options, state.position || null);
+        state.position = r.position;
+        state.batches++;
+        state.changes += r.changes;
+        state.upserted += r.upserted;
+        state.deleted += r.deleted;
+        state.lag = await options.capture.lag(state.position);
+        heartbeat({
+          position: state.position,
+          batches: state.batches,
+          changes: state.changes,
+          lag: state.lag,
+        } satisfies CatchUpHeartbeat);
+        if (state.lag.rowsBehind <= maxRows && state.lag.secondsBehind <= maxSeconds) {
+          state.caughtUp = true;
+          return state;
+        }
+        if (Date.now() >= deadline) return state;
+        if (r.changes === 0) await sleep(input.pollMs ?? 500, signal);
+      }
+    }),
+  );
+});
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

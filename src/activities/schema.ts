@@ -1,0 +1,122 @@
+// Target schema activities: translate the source model into a DDL plan and apply one phase of it
+// (tables before the copy, post-load after it, finalize after catch-up), and the compensation,
+// dropTargetSchema, which drops exactly what the plan creates. Each statement is idempotent, so a
+// retry finishes a phase a crashed attempt began. A lock timeout changed nothing: it leaves as a
+// retryable LockTimeout failure.
+import { ApplicationFailure } from '@temporalio/common';
+import { translateSchema, type TranslateInput } from '../dataplane/schema/translate';
+import type { DdlPhase, DdlPlan } from '../engines/ddl-plan';
+import type { ProbeResult } from '../engines/engine';
+import type { SchemaModel } from '../engines/model';
+import type { ColumnOverride } from '../spec/migration-spec';
+import { adapt, checkpoint, heartbeat, withEngine } from './adapter';
+import { schemaOf, type EndpointRef } from './tables';
+
+export interface PrepareTargetSchemaInput {
+  target: EndpointRef;
+  phase: DdlPhase;
+  /** The plan an earlier call returned; absent: translate it from `translate`. */
+  plan?: DdlPlan;
+  translate?: {
+    source: SchemaModel;
+    tables?: string[];
+    overrides?: Record<string, ColumnOverride>;
+    probeResults?: Record<string, ProbeResult[]>;
+    mappings?: TranslateInput['mappings'];
+  };
+  /** Per statement, in milliseconds (default 5000). */
+  lockTimeoutMs?: number;
+  /**
+   * The tables phase refuses to start when an object it would create exists already (it is someone
+   * else's, and the compensation would drop it). True: the caller knows they are cutover's own.
+   */
+  allowExisting?: boolean;
+}
+
+export interface PrepareTargetSchemaResult {
+  plan: DdlPlan;
+  phase: DdlPhase;
+  applied: number;
+  skipped: number;
+}
+
+/** The heartbeat: how far the phase got (a retry knows the objects it finds are its own). */
+interface SchemaHeartbeat {
+  phase: DdlPhase;
+  statements: number;
+}
+
+export const prepareTargetSchema = adapt(
+  async (input: PrepareTargetSchemaInput): Promise<PrepareTargetSchemaResult> =>
+    withEngine(input.target, async (engine) => {
+      const t = input.translate;
+      if (!input.plan && !t) throw refused('prepareTargetSchema needs a plan or a source model to translate');
+      const plan =
+        input.plan ??
+        translateSchema({
+          source: t!.source,
+          targetEngine: engine.kind,
+          targetSchema: await schemaOf(engine, input.target),
+          tables: t!.tables,
+          overrides: t!.overrides,
+          probeResults: t!.probeResults,
+          mappings: t!.mappings,
+        });
+      if (plan.to !== engine.kind)
+        throw refused(`the DDL plan is for ${plan.to}, but the target connection is ${engine.kind}`);
+      const retry = checkpoint<SchemaHeartbeat>()?.phase === input.phase;
+      if (input.phase === 'tables' && !input.allowExisting && !retry) {
+        const existing = await engine.ddl.existingTargetObjects(plan);
+        if (existing.length)
+          throw refused(
+            `the target schema ${JSON.stringify(plan.targetSchema)} already has ${existing.join(', ')}: drop or rename them, or migrate into another schema`,
+          );
+      }
+      let statements = 0;
+      heartbeat({ phase: input.phase, statements } satisfies SchemaHeartbeat);
+      try {
+        const r = await engine.ddl.applyPhase(plan, input.phase, {
+          lockTimeoutMs: input.lockTimeoutMs,
+          onStatement: () =>
+            heartbeat({ phase: input.phase, statements: ++statements } satisfies SchemaHeartbeat),
+        });
+        return { plan, phase: input.phase, applied: r.applied, skipped: r.skipped };
+      } catch (err) {
+        throw lockTimeout(engine.ddl.isLockTimeout(err), err);
+      }
+    }),
+);
+
+/** A request refused before anything was touched: no retry can fix it. */
+function refused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'RefusedError', message, nonRetryable: true });
+}
+
+function lockTimeout(isLockTimeout: boolean, err: unknown): unknown {
+  if (!isLockTimeout) return err;
+  return ApplicationFailure.create({
+    type: 'LockTimeout',
+    message: `a DDL statement gave up waiting for a lock (nothing was changed; it is retried): ${
+      err instanceof Error ? err.message : String(err)
+    }`,
+    nonRetryable: false,
+  });
+}
+
+/** The compensation of prepareTargetSchema('tables'): drop exactly the plan's tables, types, sequences. */
+export const dropTargetSchema = adapt(
+  async (input: {
+    target: EndpointRef;
+    plan: DdlPlan;
+    lockTimeoutMs?: number;
+  }): Promise<{ dropped: string[] }> =>
+    withEngine(input.target, async (engine) => {
+      const existing = await engine.ddl.existingTargetObjects(input.plan);
+      try {
+        await engine.ddl.dropTargetObjects(input.plan, { lockTimeoutMs: input.lockTimeoutMs });
+      } catch (err) {
+        throw lockTimeout(engine.ddl.isLockTimeout(err), err);
+      }
+      return { dropped: existing };
+    }),
+);
