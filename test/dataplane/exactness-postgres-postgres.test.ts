@@ -235,7 +235,11 @@ async function compareAll(sourceUrl: string, targetUrl: string): Promise<Record<
   return counts;
 }
 
-async function scenario(mode: 'straight' | 'killed', seed: number) {
+async function scenario(
+  mode: 'straight' | 'killed',
+  seed: number,
+  beforeCatchUp?: (urls: string[]) => Promise<void>,
+) {
   const [source, target] = await Promise.all([
     createPostgresDatabase('cutover_exp'),
     createPostgresDatabase('cutover_exp'),
@@ -247,7 +251,9 @@ async function scenario(mode: 'straight' | 'killed', seed: number) {
     target: { kind: 'postgres', url: target.url, schema: 'public' },
     tables: TABLES,
   };
-  const result = await runScenario(job, () => startWriter(source.url, seed), mode);
+  const result = await runScenario(job, () => startWriter(source.url, seed), mode, {
+    beforeCatchUp: beforeCatchUp && (() => beforeCatchUp([source.url, target.url])),
+  });
   return { source, target, job, result };
 }
 
@@ -265,7 +271,16 @@ function assertAllMatch(result: ScenarioResult): void {
 let straight: Awaited<ReturnType<typeof scenario>> | undefined;
 
 test('postgres -> postgres: exact after copy + catch-up under concurrent writes', async () => {
-  straight = await scenario('straight', 3);
+  // Before the catch-up the target must differ: the writes during the copy matter, and only the
+  // changelog brings them over.
+  let staleError: unknown = null;
+  straight = await scenario('straight', 3, async ([sourceUrl, targetUrl]) => {
+    staleError = await compareAll(sourceUrl!, targetUrl!).then(
+      () => null,
+      (err: unknown) => err,
+    );
+  });
+  assert.ok(staleError, 'the target equalled the source before the catch-up: the writes proved nothing');
   assertAllMatch(straight.result);
   const counts = await compareAll(straight.source.url, straight.target.url);
   console.log(

@@ -151,6 +151,7 @@ export async function runScenario(
   job: PipelineJob,
   startWriter: () => Promise<Writer>,
   mode: 'straight' | 'killed',
+  hooks: { beforeCatchUp?: () => Promise<void> } = {},
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const prepared = await prepareSchema(job);
@@ -188,10 +189,12 @@ export async function runScenario(
         const first = runChild(jobFile, job);
         for (;;) {
           const p = progressOf(readCheckpoint(checkpointFile), job.tables);
-          if (p.rows >= 1000 && !p.complete) break;
+          if (p.rows >= 4000 && !p.complete) break; // mid second table: one done, one partial, two not begun
           const exited = await Promise.race([first.exited, sleep(10).then(() => null)]);
           if (exited) throw new Error(`the copier exited before it could be killed: ${first.output()}`);
         }
+        // Somewhere in the next chunk: in its transaction, its checkpoint write or the pause after it.
+        await sleep(Math.floor(Math.random() * CHUNK_DELAY_MS));
         first.child.kill('SIGKILL');
         const end = await first.exited;
         if (end.signal !== 'SIGKILL') throw new Error(`the copier was not killed: ${first.output()}`);
@@ -216,6 +219,7 @@ export async function runScenario(
       }
     }
     writes = await writer.stop();
+    await hooks.beforeCatchUp?.();
     const caught = await catchUpChanges(job, prepared, null);
     if (caught.rowsBehind !== 0) throw new Error(`catch-up ended ${caught.rowsBehind} changes behind`);
     await applySchema(job, prepared.plan, 'post-load');
