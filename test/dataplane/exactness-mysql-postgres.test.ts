@@ -56,7 +56,7 @@ async function createFixture(db: TestDatabase): Promise<void> {
        CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
     `CREATE TABLE docs (code varchar(40) COLLATE utf8mb4_bin PRIMARY KEY, body longtext NULL,
        bin blob NULL, fixed varbinary(16) NULL) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    `CREATE TABLE extremes (id int PRIMARY KEY, u bigint unsigned NULL, i bigint NULL, f float NULL,
+    `CREATE TABLE extremes (id int AUTO_INCREMENT PRIMARY KEY, u bigint unsigned NULL, i bigint NULL, f float NULL,
        d double NULL, dt datetime(6) NULL, ts timestamp(6) NULL DEFAULT NULL, dd date NULL)
        CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
   ]);
@@ -292,6 +292,21 @@ function assertAllMatch(result: ScenarioResult): void {
   assert.ok(result.changesApplied > 0, 'the catch-up applied no changes');
 }
 
+/** The finalize phase set the identity of extremes.id past the largest copied id. */
+async function assertIdentityPastMax(targetUrl: string): Promise<void> {
+  const c = new pg.Client({ connectionString: targetUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ next: string; max: string }>(
+      `SELECT nextval(pg_get_serial_sequence('public.extremes', 'id'))::text AS next,
+              (SELECT max(id) FROM public.extremes)::text AS max`,
+    );
+    assert.ok(BigInt(rows[0]!.next) > BigInt(rows[0]!.max), JSON.stringify(rows[0]));
+  } finally {
+    await c.end();
+  }
+}
+
 let straight: Awaited<ReturnType<typeof scenario>> | undefined;
 
 test('mysql -> postgres: exact after copy + catch-up under concurrent writes', async () => {
@@ -307,6 +322,7 @@ test('mysql -> postgres: exact after copy + catch-up under concurrent writes', a
   assert.ok(staleError, 'the target equalled the source before the catch-up: the writes proved nothing');
   assertAllMatch(straight.result);
   const counts = await compareAll(straight.source.url, straight.target.url);
+  await assertIdentityPastMax(straight.target.url);
   console.log(
     `straight: ${JSON.stringify({ ms: straight.result.ms, writes: straight.result.writes, counts })}`,
   );
@@ -317,6 +333,7 @@ test('mysql -> postgres: exact when the copier is SIGKILLed mid-copy and resumed
   assert.ok(result.killedAt, 'the copier was killed');
   assertAllMatch(result);
   const counts = await compareAll(source.url, target.url);
+  await assertIdentityPastMax(target.url);
   console.log(
     `killed: ${JSON.stringify({ ms: result.ms, killedAt: result.killedAt, writes: result.writes, counts })}`,
   );
