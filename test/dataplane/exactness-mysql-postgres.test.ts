@@ -1,11 +1,16 @@
 // Exactness, MariaDB -> PostgreSQL, on real servers (DESIGN.md "Exact" and "Durable"): a fixture with
-// composite keys, a parent/child foreign key, integer and text keys, NULLs, 4-byte unicode, binary,
-// 100 KB texts, BIGINT UNSIGNED max, DECIMAL(65,30), float extremes, DATETIME '1000-01-01' ..
-// '9999-12-31 23:59:59.999999' and the TIMESTAMP range edges goes through the pipeline while a
-// writer inserts, updates (keys too), deletes and writes NULLs and extremes from before the capture
-// exists until after the copy. After catch-up the validator reports every table matching, and a
-// comparison of the test's own (plain SQL on each side, normalised here) finds the target equal row
-// for row. Twice: copy in this process; copy in a child SIGKILLed mid-copy and restarted.
+// composite keys, a parent/child foreign key, integer keys, a utf8mb4_general_ci text key (which the
+// writer also changes to its upper case), NULLs, 4-byte unicode, binary, 100 KB texts, BIGINT
+// UNSIGNED max, DECIMAL(65,30), float extremes, DATETIME '1000-01-01' .. '9999-12-31 23:59:59.999999'
+// and the TIMESTAMP range edges goes through the pipeline while a writer inserts, updates (keys too),
+// deletes and writes NULLs and extremes from before the capture exists until after the copy. After
+// catch-up the validator reports every table matching, and a comparison of the test's own (plain SQL
+// on each side, normalised here) finds the target equal row for row. Twice: copy in this process;
+// copy in a child SIGKILLed mid-copy and restarted.
+//
+// Not covered because trigger capture cannot see it: MySQL runs no trigger for changes made by
+// ON DELETE/UPDATE CASCADE, so cascaded child changes never reach the changelog (with CASCADE here
+// the post-load foreign key fails on orphaned target children).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import mysql from 'mysql2/promise';
@@ -54,7 +59,7 @@ async function createFixture(db: TestDatabase): Promise<void> {
        PRIMARY KEY (parent_id, seq), KEY child_parent (parent_id),
        CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id))
        CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    `CREATE TABLE docs (code varchar(40) COLLATE utf8mb4_bin PRIMARY KEY, body longtext NULL,
+    `CREATE TABLE docs (code varchar(40) COLLATE utf8mb4_general_ci PRIMARY KEY, body longtext NULL,
        bin blob NULL, fixed varbinary(16) NULL) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
     `CREATE TABLE extremes (id int AUTO_INCREMENT PRIMARY KEY, u bigint unsigned NULL, i bigint NULL, f float NULL,
        d double NULL, dt datetime(6) NULL, ts timestamp(6) NULL DEFAULT NULL, dd date NULL)
@@ -110,7 +115,7 @@ async function createFixture(db: TestDatabase): Promise<void> {
 function nextWrite(rand: () => number): Write {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const id = 1 + Math.floor(rand() * 3600);
-  switch (Math.floor(rand() * 14)) {
+  switch (Math.floor(rand() * 15)) {
     case 0:
       return { sql: 'INSERT INTO parent VALUES (?, ?, ?)', params: [String(id), `new ${id} 😀`, '-1.5'] };
     case 1:
@@ -164,6 +169,8 @@ function nextWrite(rand: () => number): Write {
       };
     case 12:
       return { sql: 'UPDATE extremes SET id = ? WHERE id = ?', params: [id + 10000, id] };
+    case 13: // a key change the _ci key compares equal: 'doc-00007' -> 'DOC-00007'
+      return { sql: 'UPDATE docs SET code = UPPER(code) WHERE code = ?', params: [code(id % 1500)] };
     default:
       return { sql: 'DELETE FROM extremes WHERE id = ?', params: [id] };
   }
