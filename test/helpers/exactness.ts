@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   applySchema,
   catchUpChanges,
-  copyTables,
   installCapture,
   prepareSchema,
+  runPipeline,
   validateTables,
   type PipelineCopyCheckpoint,
   type PipelineJob,
@@ -143,9 +143,13 @@ function runChild(jobFile: string, job: PipelineJob) {
   return { child, exited, output: () => output };
 }
 
+const VALIDATE = { chunkRows: 500, recheckAttempts: 0 }; // nothing writes any more: no re-check
+
 /**
- * tables -> writer starts -> capture installed -> copy (straight, or killed and resumed) -> writer
- * stopped -> catch-up to zero lag -> post-load -> finalize -> validate.
+ * Straight: runPipeline as it is, the writer started just before it (so it writes before the capture
+ * exists) and stopped between the copy and the catch-up.
+ * Killed: the same steps one by one, the copy step in a child process that is SIGKILLed mid-copy
+ * (one table done, one partial, two not begun) and started again on its checkpoint file.
  */
 export async function runScenario(
   job: PipelineJob,
@@ -154,6 +158,33 @@ export async function runScenario(
   hooks: { beforeCatchUp?: () => Promise<void> } = {},
 ): Promise<ScenarioResult> {
   const started = Date.now();
+  if (mode === 'straight') {
+    const writer = await startWriter();
+    let writes: { writes: number; failures: number } | null = null;
+    try {
+      const result = await runPipeline(job, {
+        // Paced like the child (chunkDelayMs), so that the writer's changes interleave with the chunks.
+        copy: { ...COPY_SETTINGS, onCheckpoint: () => sleep(CHUNK_DELAY_MS) },
+        validate: VALIDATE,
+        afterCopy: async () => {
+          writes = await writer.stop();
+          await hooks.beforeCatchUp?.();
+        },
+      });
+      if (result.catchUp.rowsBehind !== 0)
+        throw new Error(`catch-up ended ${result.catchUp.rowsBehind} changes behind`);
+      return {
+        reports: result.reports,
+        copiedRows: result.copy.rows,
+        writes: writes!,
+        changesApplied: result.catchUp.changes,
+        ms: Date.now() - started,
+      };
+    } finally {
+      if (!writes) await writer.stop();
+    }
+  }
+
   const prepared = await prepareSchema(job);
   await applySchema(job, prepared.plan, 'tables');
   const writer = await startWriter();
@@ -163,60 +194,53 @@ export async function runScenario(
     await installCapture(job, prepared);
     let copiedRows = 0;
     let killedAt: ScenarioResult['killedAt'];
-    if (mode === 'straight') {
-      // Paced like the child (chunkDelayMs), so that the writer's changes interleave with the chunks.
-      copiedRows = (
-        await copyTables(job, prepared, { ...COPY_SETTINGS, onCheckpoint: () => sleep(CHUNK_DELAY_MS) })
-      ).rows;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'cutover-exactness-'));
-      try {
-        const checkpointFile = join(dir, 'checkpoint.json');
-        const jobFile = join(dir, 'job.json');
-        writeFileSync(
-          jobFile,
-          JSON.stringify({
-            source: { kind: job.source.kind, schema: job.source.schema, urlEnv: SOURCE_ENV },
-            target: { kind: job.target.kind, schema: job.target.schema, urlEnv: TARGET_ENV },
-            tables: job.tables,
-            prepared,
-            checkpointFile,
-            chunkDelayMs: CHUNK_DELAY_MS,
-            ...COPY_SETTINGS,
-          }),
-        );
-        // First run: killed once some chunks are committed, long before the copy could finish.
-        const first = runChild(jobFile, job);
-        for (;;) {
-          const p = progressOf(readCheckpoint(checkpointFile), job.tables);
-          if (p.rows >= 4000 && !p.complete) break; // mid second table: one done, one partial, two not begun
-          const exited = await Promise.race([first.exited, sleep(10).then(() => null)]);
-          if (exited) throw new Error(`the copier exited before it could be killed: ${first.output()}`);
-        }
-        // Somewhere in the next chunk: in its transaction, its checkpoint write or the pause after it.
-        await sleep(Math.floor(Math.random() * CHUNK_DELAY_MS));
-        first.child.kill('SIGKILL');
-        const end = await first.exited;
-        if (end.signal !== 'SIGKILL') throw new Error(`the copier was not killed: ${first.output()}`);
-        const atKill = progressOf(readCheckpoint(checkpointFile), job.tables);
-        if (atKill.complete) throw new Error('the copy completed before the kill took effect');
-        killedAt = {
-          committedSlices: atKill.committedSlices,
-          totalSlices: atKill.totalSlices,
-          rows: atKill.rows,
-        };
-        // Second run: resumes from the checkpoint file and completes.
-        const second = runChild(jobFile, job);
-        const result = await second.exited;
-        if (result.code !== 0) throw new Error(`the resumed copier failed: ${second.output()}`);
-        const summary = JSON.parse(second.output().trim().split('\n').pop()!) as { resumed: boolean };
-        if (!summary.resumed) throw new Error('the second copier did not resume from the checkpoint');
-        const final = progressOf(readCheckpoint(checkpointFile), job.tables);
-        if (!final.complete) throw new Error('the checkpoint file does not show a complete copy');
-        copiedRows = final.rows;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-exactness-'));
+    try {
+      const checkpointFile = join(dir, 'checkpoint.json');
+      const jobFile = join(dir, 'job.json');
+      writeFileSync(
+        jobFile,
+        JSON.stringify({
+          source: { kind: job.source.kind, schema: job.source.schema, urlEnv: SOURCE_ENV },
+          target: { kind: job.target.kind, schema: job.target.schema, urlEnv: TARGET_ENV },
+          tables: job.tables,
+          prepared,
+          checkpointFile,
+          chunkDelayMs: CHUNK_DELAY_MS,
+          ...COPY_SETTINGS,
+        }),
+      );
+      // First run: killed once some chunks are committed, long before the copy could finish.
+      const first = runChild(jobFile, job);
+      for (;;) {
+        const p = progressOf(readCheckpoint(checkpointFile), job.tables);
+        if (p.rows >= 4000 && !p.complete) break; // mid second table: one done, one partial, two not begun
+        const exited = await Promise.race([first.exited, sleep(10).then(() => null)]);
+        if (exited) throw new Error(`the copier exited before it could be killed: ${first.output()}`);
       }
+      // Somewhere in the next chunk: in its transaction, its checkpoint write or the pause after it.
+      await sleep(Math.floor(Math.random() * CHUNK_DELAY_MS));
+      first.child.kill('SIGKILL');
+      const end = await first.exited;
+      if (end.signal !== 'SIGKILL') throw new Error(`the copier was not killed: ${first.output()}`);
+      const atKill = progressOf(readCheckpoint(checkpointFile), job.tables);
+      if (atKill.complete) throw new Error('the copy completed before the kill took effect');
+      killedAt = {
+        committedSlices: atKill.committedSlices,
+        totalSlices: atKill.totalSlices,
+        rows: atKill.rows,
+      };
+      // Second run: resumes from the checkpoint file and completes.
+      const second = runChild(jobFile, job);
+      const result = await second.exited;
+      if (result.code !== 0) throw new Error(`the resumed copier failed: ${second.output()}`);
+      const summary = JSON.parse(second.output().trim().split('\n').pop()!) as { resumed: boolean };
+      if (!summary.resumed) throw new Error('the second copier did not resume from the checkpoint');
+      const final = progressOf(readCheckpoint(checkpointFile), job.tables);
+      if (!final.complete) throw new Error('the checkpoint file does not show a complete copy');
+      copiedRows = final.rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     writes = await writer.stop();
     await hooks.beforeCatchUp?.();
@@ -224,8 +248,7 @@ export async function runScenario(
     if (caught.rowsBehind !== 0) throw new Error(`catch-up ended ${caught.rowsBehind} changes behind`);
     await applySchema(job, prepared.plan, 'post-load');
     await applySchema(job, prepared.plan, 'finalize');
-    // Nothing writes any more: every difference is real, so no re-check.
-    const reports = await validateTables(job, prepared, { chunkRows: 500, recheckAttempts: 0 });
+    const reports = await validateTables(job, prepared, VALIDATE);
     return {
       reports,
       copiedRows,
