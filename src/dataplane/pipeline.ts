@@ -196,7 +196,9 @@ export interface CopyTablesOptions {
 }
 
 export interface CopyTablesResult {
+  /** Rows copied by this call and by the runs its checkpoint records. */
   rows: number;
+  /** Chunks committed by this call. */
   chunks: number;
   checkpoint: PipelineCopyCheckpoint;
 }
@@ -210,7 +212,6 @@ export async function copyTables(
   const checkpoint: PipelineCopyCheckpoint = structuredClone(options.checkpoint ?? { tables: {} });
   const source = openRowsEngine(job.source.kind, job.source.url);
   const target = openRowsEngine(job.target.kind, job.target.url);
-  let rows = 0;
   let chunks = 0;
   try {
     for (const name of job.tables) {
@@ -241,12 +242,15 @@ export async function copyTables(
         },
       });
       checkpoint.tables[name] = result.checkpoint;
-      rows += result.rows;
       chunks += result.chunks;
     }
   } finally {
     await Promise.allSettled([source.close(), target.close()]);
   }
+  const rows = Object.values(checkpoint.tables).reduce(
+    (n, c) => n + c.slices.reduce((m, s) => m + s.rows, 0),
+    0,
+  );
   return { rows, chunks, checkpoint };
 }
 
