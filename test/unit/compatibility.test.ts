@@ -659,3 +659,28 @@ test('mixed-case names are pointed out for PostgreSQL', () => {
   assert.equal(f.severity, 'low');
   assert.match(f.finding, /Orders, Orders\.OrderId/);
 });
+
+test('a MySQL foreign key with a cascading action blocks trigger capture; PostgreSQL sources are fine', () => {
+  const parent = table('orders', [col('id', 'int')], { primaryKey: ['id'] });
+  const child = table('order_items', [col('order_id', 'int')], {
+    primaryKey: ['order_id'],
+    foreignKeys: [
+      {
+        name: 'fk_items_order',
+        columns: ['order_id'],
+        referencedSchema: 'shop',
+        referencedTable: 'orders',
+        referencedColumns: ['id'],
+        onUpdate: 'NO ACTION',
+        onDelete: 'CASCADE',
+        referencesUniqueKey: true,
+      },
+    ],
+  });
+  const fromMysql = analyzeTable('mysql', 'postgres', child, [], schema('mysql', [parent, child]));
+  const f = fromMysql.findings.find((x) => x.code === 'CASCADE_NOT_CAPTURED');
+  assert.equal(f?.severity, 'blocking');
+  assert.match(f!.finding, /ON DELETE CASCADE/);
+  const fromPg = analyzeTable('postgres', 'postgres', child, [], schema('postgres', [parent, child]));
+  assert.ok(!fromPg.findings.some((x) => x.code === 'CASCADE_NOT_CAPTURED'));
+});

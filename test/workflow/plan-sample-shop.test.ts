@@ -91,6 +91,7 @@ test('data-dependent conversions are decided by probing the data', () => {
 test('schema-level pitfalls are in the risk register', () => {
   assert.equal(risk('NO_PRIMARY_KEY', 'audit_log')?.severity, 'blocking');
   assert.equal(risk('FK_TO_NON_UNIQUE', 'shipments')?.severity, 'blocking');
+  assert.equal(risk('CASCADE_NOT_CAPTURED', 'order_items')?.severity, 'blocking');
   assert.ok(risk('CI_COLLATION_UNIQUENESS', 'customers', 'email'));
   assert.ok(risk('SPATIAL_TYPE', 'warehouses', 'location'));
   assert.ok(risk('GENERATED_COLUMN', 'products', 'price_with_tax'));

@@ -50,6 +50,20 @@ export function foreignKeyFindings(
       continue;
     }
     const parent = sourceSchema.tables.find((t) => t.name === fk.referencedTable);
+    const cascades = [
+      ['ON DELETE', fk.onDelete],
+      ['ON UPDATE', fk.onUpdate],
+    ].filter(([, action]) => /^(CASCADE|SET NULL|SET DEFAULT)$/i.test(action ?? ''));
+    if (from === 'mysql' && cascades.length) {
+      // InnoDB applies referential actions below the SQL layer: triggers never see those rows.
+      out.push({
+        severity: 'blocking',
+        code: 'CASCADE_NOT_CAPTURED',
+        table: table.name,
+        finding: `foreign key ${fk.name} of ${where} has ${cascades.map(([when, action]) => `${when} ${action}`).join(' and ')}: MySQL fires no trigger for rows changed by a referential action, so trigger-based capture would miss those changes to ${table.name} and the target would keep orphaned or stale rows`,
+        mitigation: `have the application change child rows explicitly (drop the ${cascades.map(([, a]) => a).join('/')} action during the migration), or move this table in a maintenance window with writes stopped`,
+      });
+    }
     if (
       from === 'mysql' &&
       to === 'postgres' &&
