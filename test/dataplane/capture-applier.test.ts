@@ -43,8 +43,7 @@ const COLUMNS = ['region', 'id', 'qty', 'data', 'note', 'big'];
 const KEY = ['region', 'id'];
 
 /** One random write statement and its parameters (placeholders as `?`, rewritten for PostgreSQL). */
-function randomWrite(rand: () => number, truncate = false): { sql: string; params: unknown[] } {
-  if (truncate && rand() < 0.005) return { sql: 'TRUNCATE items', params: [] };
+function randomWrite(rand: () => number): { sql: string; params: unknown[] } {
   const region = REGIONS[Math.floor(rand() * REGIONS.length)]!;
   const id = Math.floor(rand() * 40);
   const r = rand();
@@ -132,12 +131,10 @@ async function mysqlWriter(url: string): Promise<Writer> {
  */
 async function writeWhileApplying(
   writers: Writer[],
-  ms: number,
+  transactionsPerWriter: number,
   apply: () => Promise<void>,
   truncate = false,
-): Promise<number> {
-  const until = Date.now() + ms;
-  let transactions = 0;
+): Promise<void> {
   let applying = true;
   const applier = (async () => {
     while (applying) await apply();
@@ -145,19 +142,25 @@ async function writeWhileApplying(
   await Promise.all(
     writers.map(async (w, i) => {
       const rand = prng(42 + i);
-      while (Date.now() < until) {
+      for (let t = 0; t < transactionsPerWriter; t++) {
+        // A bounded, deterministic run: the first writer truncates at fixed points, early enough
+        // for the table to fill again, so the outcome never depends on how busy the machine is.
+        const truncateNow =
+          truncate &&
+          i === 0 &&
+          (t === Math.floor(transactionsPerWriter / 4) || t === Math.floor(transactionsPerWriter / 2));
         const n = 1 + Math.floor(rand() * 4);
         await w.transaction(
-          Array.from({ length: n }, () => randomWrite(rand, truncate)),
+          truncateNow
+            ? [{ sql: 'TRUNCATE items', params: [] }]
+            : Array.from({ length: n }, () => randomWrite(rand)),
           rand() < 0.2 ? 30 : 0,
         );
-        transactions++;
       }
     }),
   );
   applying = false;
   await applier;
-  return transactions;
 }
 
 function sortRows(rows: unknown[][]): string[] {
@@ -197,9 +200,9 @@ test('PostgreSQL -> PostgreSQL: the target converges on the source under concurr
   let position: string | null = null;
   const writers = [await pgWriter(source.url), await pgWriter(source.url)];
   let truncations = 0;
-  const transactions = await writeWhileApplying(
+  await writeWhileApplying(
     writers,
-    2500,
+    150,
     async () => {
       const r = await catchUp(options, position, { maxBatches: 5 });
       position = r.position;
@@ -210,9 +213,8 @@ test('PostgreSQL -> PostgreSQL: the target converges on the source under concurr
   for (const w of writers) await w.close();
   const final = await catchUp(options, position);
   truncations += final.truncations;
-  assert.ok(truncations > 0, 'the source was truncated at least once');
+  assert.ok(truncations >= 1, 'the TRUNCATEs were captured and applied');
   assert.deepEqual(final.lag, { rowsBehind: 0, secondsBehind: 0 });
-  assert.ok(transactions > 50, `only ${transactions} transactions`);
 
   const select = `SELECT region, id, qty::text, encode(data, 'hex'), note, big::text FROM app.items`;
   const read = async (url: string) => {
@@ -287,7 +289,7 @@ test('MySQL -> PostgreSQL: translated values, _ci key renames, out-of-order comm
   };
   let position: string | null = null;
   const writers = [await mysqlWriter(source.url), await mysqlWriter(source.url)];
-  const transactions = await writeWhileApplying(writers, 2500, async () => {
+  await writeWhileApplying(writers, 150, async () => {
     position = (await catchUp(options, position, { maxBatches: 5 })).position;
   });
   for (const w of writers) await w.close();
@@ -296,7 +298,6 @@ test('MySQL -> PostgreSQL: translated values, _ci key renames, out-of-order comm
   for (let i = 0; i < 3; i++) final = await catchUp(options, final.position);
   assert.deepEqual(JSON.parse(final.position).holes, []);
   assert.deepEqual(final.lag, { rowsBehind: 0, secondsBehind: 0 });
-  assert.ok(transactions > 50, `only ${transactions} transactions`);
 
   const m = await mysql.createConnection({ uri: source.url, charset: 'utf8mb4' });
   const [srcRows] = await m.query({
