@@ -94,6 +94,10 @@ const lastDetails = new WeakMap<Context, unknown>();
 export function adapt<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const ctx = Context.current();
+    // Until this attempt reports progress, keep re-sending the previous attempt's checkpoint: an
+    // empty keep-alive would overwrite it, and a second crash would then start from zero.
+    if (ctx.info.heartbeatDetails !== undefined && !lastDetails.has(ctx))
+      lastDetails.set(ctx, ctx.info.heartbeatDetails);
     const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx) ?? {}), 5_000);
     try {
       return await fn(...args);

@@ -56,7 +56,7 @@ export const CLIENT_CONNECTION_CHECK_INTERVAL = '10s';
 /**
  * Session set-up for every new connection, awaited before the connection is handed out (a failure
  * fails the checkout instead of leaving a session half set up):
- * - UTC, so timestamptz text never depends on the server's zone;
+ * - UTC, so timestamptz text never depends on the server's zone, and the value formats pinned;
  * - client_connection_check_interval (PostgreSQL 14+): a backend notices a vanished client only
  *   when it writes a result, so a worker SIGKILLed during a probe's full-table scan would leave the
  *   scan running to the end; with the check the server cancels it within the interval.
@@ -65,7 +65,13 @@ export const CLIENT_CONNECTION_CHECK_INTERVAL = '10s';
 export function sessionSetup(): (client: pg.ClientBase) => Promise<void> {
   let checksClient: boolean | undefined;
   return async (client) => {
-    await client.query(`SET TIME ZONE 'UTC'`);
+    // Pin every setting that changes how values are printed or parsed: a database or role default
+    // (extra_float_digits = 0 rounds floats; DateStyle DMY swaps day and month) would otherwise
+    // change the values copied and, read back the same way, still validate as equal.
+    await client.query(
+      `SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; ` +
+        `SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; SET standard_conforming_strings = on`,
+    );
     if (checksClient === undefined) {
       const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
       checksClient = Number(rows[0]?.v) >= 140000;
