@@ -1,10 +1,11 @@
 // Copy one table from a source to a target, resumably: the table is cut into slices (key ranges on
 // the source's order), slices run in parallel up to a concurrency limit, and each slice loops
-//   readRange (source, after the last committed key) -> translate -> replaceRange (target)
-// one chunk at a time. A chunk replaces its whole key range on the target in one transaction, so a
-// chunk retried after a crash leaves no duplicate and no gap, and rows that vanished from the source
-// vanish from the target too. After each committed chunk the progress callback receives a JSON-safe
-// checkpoint; passing it back resumes after the last committed chunk of every slice.
+//   readRange (source, after the last key read) -> translate -> replaceRange (target)
+// one chunk at a time, the next chunk being read while the current one is written. A chunk replaces
+// its whole key range on the target in one transaction, so a chunk retried after a crash leaves no
+// duplicate and no gap, and rows that vanished from the source vanish from the target too. After
+// each committed chunk the progress callback receives a JSON-safe checkpoint; passing it back resumes
+// after the last committed chunk of every slice.
 import { performance } from 'node:perf_hooks';
 import {
   keyFromJson,
@@ -152,14 +153,16 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyResult> 
     return reporting;
   };
 
+  // Each slice is pipelined: while chunk N is written to the target, chunk N+1 is already being read
+  // from the source (at most one read ahead, so memory stays bounded by two chunks per slice). The
+  // read ahead depends only on the source and on chunk N's last key, never on the target, and the
+  // checkpoint still only moves after a chunk has committed, in order.
+  type Read = { rows: unknown[][]; limit: number; position: Key | null; started: number };
   const copySlice = async (index: number): Promise<void> => {
     const state = checkpoint.slices[index]!;
     const upper = state.upper && keyFromJson(state.upper);
     const tuner = new ChunkTuner({ ...options.chunk, initial: state.chunkSize });
-    let position: Key | null = state.lastKey
-      ? keyFromJson(state.lastKey)
-      : state.lower && keyFromJson(state.lower);
-    while (!state.done) {
+    const read = async (position: Key | null): Promise<Read> => {
       if (stop.signal.aborted) throw stop.signal.reason;
       const limit = tuner.size;
       await options.throttle?.acquire(limit, stop.signal);
@@ -172,38 +175,67 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyResult> 
         { lower: position, upper },
         limit,
       );
-      // The last chunk of a slice reaches to the slice's upper bound, so target rows past the last
-      // source row (deleted on the source since an earlier attempt) go too.
-      const last = rows.length === limit ? (keyAt.map((i) => rows[rows.length - 1]![i]) as Key) : null;
-      const range: KeyRange = { lower: position, upper: last ?? upper };
-      const targetRange: KeyRange = {
-        lower: range.lower && translateKey(range.lower),
-        upper: range.upper && translateKey(range.upper),
-      };
-      await target.replaceRange(
-        options.targetSchema,
-        options.targetTable,
-        targetColumns,
-        targetKey,
-        targetRange,
-        rows.map(translateRow),
-        { deleteBy: options.deleteBy },
-      );
-      tuner.record(rows.length, now() - started);
-      let bytes = 0;
-      for (const r of rows) bytes += rowBytes(r);
-      chunks++;
-      state.rows += rows.length;
-      state.bytes += bytes;
-      state.chunkSize = tuner.size;
-      if (last) {
-        position = last;
-        state.lastKey = keyToJson(last);
-      } else {
-        state.done = true;
-        if (rows.length) state.lastKey = keyToJson(keyAt.map((i) => rows[rows.length - 1]![i]) as Key);
+      return { rows, limit, position, started };
+    };
+    let ahead: Promise<Read> | null = read(
+      state.lastKey ? keyFromJson(state.lastKey) : state.lower && keyFromJson(state.lower),
+    );
+    // A read ahead that is never consumed (the slice failed or was stopped) must not reject unhandled.
+    ahead.catch(() => undefined);
+    // When the previous chunk's write ended: a chunk's time is from then (or from its read's start,
+    // if later) to its commit, i.e. the time it added to the slice, which is what the tuner needs.
+    let previousEnd = -Infinity;
+    try {
+      while (!state.done) {
+        if (stop.signal.aborted) throw stop.signal.reason;
+        const current: Read = await ahead!;
+        ahead = null;
+        const { rows, limit, position } = current;
+        // The last chunk of a slice reaches to the slice's upper bound, so target rows past the last
+        // source row (deleted on the source since an earlier attempt) go too.
+        const last = rows.length === limit ? (keyAt.map((i) => rows[rows.length - 1]![i]) as Key) : null;
+        if (last) {
+          ahead = read(last);
+          ahead.catch(() => undefined);
+        }
+        const range: KeyRange = { lower: position, upper: last ?? upper };
+        const targetRange: KeyRange = {
+          lower: range.lower && translateKey(range.lower),
+          upper: range.upper && translateKey(range.upper),
+        };
+        await target.replaceRange(
+          options.targetSchema,
+          options.targetTable,
+          targetColumns,
+          targetKey,
+          targetRange,
+          rows.map(translateRow),
+          { deleteBy: options.deleteBy },
+        );
+        const ended = now();
+        tuner.record(rows.length, ended - Math.max(current.started, previousEnd));
+        previousEnd = ended;
+        let bytes = 0;
+        for (const r of rows) bytes += rowBytes(r);
+        chunks++;
+        state.rows += rows.length;
+        state.bytes += bytes;
+        state.chunkSize = tuner.size;
+        if (last) {
+          state.lastKey = keyToJson(last);
+        } else {
+          state.done = true;
+          if (rows.length) state.lastKey = keyToJson(keyAt.map((i) => rows[rows.length - 1]![i]) as Key);
+        }
+        await report(index, rows.length);
       }
-      await report(index, rows.length);
+    } finally {
+      // Leave no source read running once the slice has stopped (its result is not used).
+      if (ahead)
+        await ahead.then(
+          () => undefined,
+          () => undefined,
+        );
     }
   };
 
