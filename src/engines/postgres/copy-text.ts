@@ -25,22 +25,46 @@ export function toPgText(value: unknown): string | null {
   return JSON.stringify(value);
 }
 
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const SPECIAL = /[\\\t\n\r]/;
 
+/** Escape backslash, tab, newline and carriage return; most values have none and come back as is. */
 export function escapeCopyText(text: string): string {
-  return text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
+  // One native scan first: the per-character rewrite below only runs for the rare value that needs it.
+  if (!SPECIAL.test(text)) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let escaped: string;
+    if (c === 92) escaped = '\\\\';
+    else if (c === 9) escaped = '\\t';
+    else if (c === 10) escaped = '\\n';
+    else if (c === 13) escaped = '\\r';
+    else continue;
+    out += text.slice(from, i) + escaped;
+    from = i + 1;
+  }
+  return out + text.slice(from);
+}
+
+/** One value as COPY text: the escaped toPgText form, \N for NULL. */
+function copyValue(v: unknown): string {
+  // The common wire forms first, each exactly what toPgText + escapeCopyText would give, without
+  // scanning what cannot hold a special character (numbers, booleans, hex digits).
+  if (typeof v === 'string') return escapeCopyText(v);
+  if (typeof v === 'number') return String(v);
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
+  const text = toPgText(v);
+  return text === null ? '\\N' : escapeCopyText(text);
 }
 
 /** One row as a COPY text line, with its trailing newline. */
 export function encodeCopyRow(row: readonly unknown[]): string {
-  return (
-    row
-      .map((v) => {
-        const text = toPgText(v);
-        return text === null ? '\\N' : escapeCopyText(text);
-      })
-      .join('\t') + '\n'
-  );
+  let line = row.length ? copyValue(row[0]) : '';
+  for (let i = 1; i < row.length; i++) line += '\t' + copyValue(row[i]);
+  return line + '\n';
 }
 
 /** Rows as COPY text, in chunks of about `chunkBytes` so that large batches stream with backpressure. */
