@@ -55,6 +55,8 @@ before(async () => {
     `INSERT INTO ${qualify(S, 'fl')} VALUES (1, 1/3, 1/3), (2, 16777217, 5e-324), (3, -3.4028234e38, 0.1)`,
     `CREATE TABLE ${qualify(S, 'uk')} (k bigint unsigned PRIMARY KEY, v int)`,
     `CREATE TABLE ${qualify(S, 'bk')} (k varbinary(10) PRIMARY KEY, v text)`,
+    `CREATE TABLE ${qualify(S, 'geo')} (k int PRIMARY KEY, p point, g geometry)`,
+    `INSERT INTO ${qualify(S, 'geo')} VALUES (1, ST_GeomFromText('POINT(1.5 -2)'), NULL)`,
     `CREATE TABLE ${qualify(S, 'tk')} (k varchar(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v int) CHARACTER SET utf8mb4`,
   ]);
   pool = createPool(db.url);
@@ -279,6 +281,17 @@ describe('mysql rows', () => {
     ]);
     await rows.replaceRange(S, 'fl', ['k', 'f', 'd'], ['k'], FULL_RANGE, got);
     assert.deepEqual(await rows.readRange(S, 'fl', ['k', 'f', 'd'], ['k'], FULL_RANGE, 10), got);
+  });
+
+  test('geometry reads as the server bytes (SRID + WKB), also when only some columns are spatial', async () => {
+    const wkb = Buffer.concat([
+      Buffer.from([0, 0, 0, 0, 1, 1, 0, 0, 0]),
+      Buffer.from(new Float64Array([1.5, -2]).buffer),
+    ]);
+    assert.deepEqual(await rows.readRange(S, 'geo', ['k', 'p', 'g'], ['k'], FULL_RANGE, 10), [
+      [1, wkb, null],
+    ]);
+    assert.deepEqual(await rows.readRange(S, 'geo', ['k'], ['k'], FULL_RANGE, 10), [[1]]);
   });
 
   test('bad requests are EngineInputErrors', async () => {

@@ -180,13 +180,68 @@ function keysCondition(key: readonly string[], keys: readonly Key[], p: Params):
     .join(' OR ');
 }
 
-async function selectArrays(conn: PoolConnection, sql: string, values: unknown[]): Promise<unknown[][]> {
+/**
+ * Data types the server never sends as GEOMETRY. A select list made only of these needs no typeCast
+ * hook, which mysql2 would otherwise call (with a closure) for every value of every row.
+ */
+const NON_GEOMETRY_TYPES = new Set([
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'decimal',
+  'numeric',
+  'float',
+  'double',
+  'real',
+  'bit',
+  'char',
+  'varchar',
+  'tinytext',
+  'text',
+  'mediumtext',
+  'longtext',
+  'binary',
+  'varbinary',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+  'enum',
+  'set',
+  'json',
+  'date',
+  'datetime',
+  'timestamp',
+  'time',
+  'year',
+  'uuid',
+  'inet4',
+  'inet6',
+]);
+
+/** Whether reading these columns of the table may meet a GEOMETRY value (unknown types: maybe). */
+function mayHoldGeometry(columns: readonly string[], info: TableInfo): boolean {
+  return columns.some((c) => !NON_GEOMETRY_TYPES.has(info.types.get(c) ?? ''));
+}
+
+async function selectArrays(
+  conn: PoolConnection,
+  sql: string,
+  values: unknown[],
+  geometry = true,
+): Promise<unknown[][]> {
   const [rows] = await conn.query<RowDataPacket[]>({
     sql,
     values,
     rowsAsArray: true,
     // Geometry as the server's bytes (SRID + WKB), not the driver's lossy {x, y} objects.
-    typeCast: (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next()),
+    ...(geometry && {
+      typeCast: (field: { type: string; buffer: () => Buffer | null }, next: () => unknown) =>
+        field.type === 'GEOMETRY' ? field.buffer() : next(),
+    }),
   });
   return rows as unknown as unknown[][];
 }
@@ -319,6 +374,7 @@ export async function readRange(
       conn,
       `SELECT ${selectList(columns, info)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT ${limit}`,
       p.values,
+      mayHoldGeometry(columns, info),
     );
   });
 }
