@@ -230,3 +230,30 @@ test('holes waiting for the same transactions merge, adjacent ranges join', () =
     ],
   );
 });
+
+test('a FLOAT key is captured as its exact stored value, so the row can be found again', async () => {
+  const own = await createMysqlDatabase('cutover_capf');
+  const ownPool = createPool(own.url);
+  try {
+    await execMysql(own.url, ['CREATE TABLE f (id FLOAT NOT NULL PRIMARY KEY, v INT)']);
+    const cap = triggerCapture(ownPool, own.name);
+    await cap.install([{ table: 'f', key: ['id'] }]);
+    const start = await cap.readBatch(null, 10);
+    await execMysql(own.url, ['INSERT INTO f VALUES (1/3, 1), (123456792, 2)']);
+    const { changes } = await cap.readBatch(start.position, 10);
+    const keys = changes.map((c) => c.key[0]);
+    const [stored] = await ownPool.query<mysql.RowDataPacket[]>('SELECT id + 0e0 AS id FROM f ORDER BY id');
+    assert.deepEqual(keys.sort(), stored.map((r) => r.id as number).sort());
+    assert.equal(keys.includes(0.333333), false, 'not the 6-digit print form');
+    for (const key of keys) {
+      const [hit] = await ownPool.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM f WHERE id = ?', [
+        key,
+      ]);
+      assert.equal(Number(hit[0]!.n), 1, `key ${key} finds its row`);
+    }
+    await cap.remove();
+  } finally {
+    await ownPool.end();
+    await own.drop();
+  }
+});

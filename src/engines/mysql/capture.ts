@@ -81,13 +81,17 @@ interface KeyColumn {
   precision: number;
 }
 
-const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'float', 'double']);
+const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'double']);
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
 
 /** The SQL expression of one key column of NEW or OLD in wire form (docs/DATAPLANE.md). */
 function wireExpression(rec: 'NEW' | 'OLD', c: KeyColumn): string {
   const ref = `${rec}.${quoteIdent(c.name)}`;
   if (NUMBER_TYPES.has(c.dataType)) return ref;
+  // MariaDB prints FLOAT with 6 significant digits (also inside JSON_ARRAY): a key read back that
+  // way matches no row. `+ 0e0` widens it to DOUBLE, whose text is the exact stored value — the
+  // same expression the row readers use.
+  if (c.dataType === 'float') return `(${ref} + 0e0)`;
   if (BINARY_TYPES.has(c.dataType) || c.charset === 'binary')
     return `JSON_OBJECT('$binary', REPLACE(TO_BASE64(${ref}), '\\n', ''))`;
   if (c.dataType === 'timestamp') {
