@@ -138,7 +138,6 @@ function tableWork(job: PipelineJob, prepared: PreparedSchema, name: string): Ta
   const canonical = canonicalColumns(job.source.kind, job.target.kind, model, targetTypes, {
     exclude: model.columns.map((c) => c.name).filter((n) => !(n in targetTypes)),
   });
-  const crossEngine = job.source.kind !== job.target.kind;
   return {
     model,
     translated,
@@ -154,8 +153,10 @@ function tableWork(job: PipelineJob, prepared: PreparedSchema, name: string): Ta
       name,
       key.map((k) => conversions.find((c) => c.source.name === k)!),
     ),
-    // Text keys order differently across engines: a chunk then replaces its rows by key, not by range.
-    deleteBy: crossEngine && keyModeFor(canonical, key) === 'key-set' ? 'keys' : 'range',
+    // Text keys may order differently on the target (another engine, or another default collation
+    // or collation version on the same engine): a chunk then replaces its rows by key, not by range,
+    // or it could delete rows of a neighbouring chunk.
+    deleteBy: keyModeFor(canonical, key) === 'key-set' ? 'keys' : 'range',
   };
 }
 
