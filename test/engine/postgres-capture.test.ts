@@ -246,3 +246,40 @@ test('a hostile schema name works, and captures of two schemas share the changel
   );
   assert.deepEqual(rows[0], { triggers: 0, schemas: 0 });
 });
+
+test('names that hold the dollar-quote tag or backslashes cannot break out of the trigger function', async () => {
+  const own = await createPostgresDatabase('cutover_capq');
+  const ownPool = createPool(own.url);
+  const column = 'k$cutover$ END; $x$';
+  const table = 'ev\\il$cutover$';
+  try {
+    await execPostgres(own.url, [
+      'CREATE SCHEMA s',
+      `CREATE TABLE s."${table}" ("${column}" int PRIMARY KEY, v text)`,
+      'CREATE TABLE s.canary (n int)',
+    ]);
+    const cap = triggerCapture(ownPool, 's');
+    await cap.install([{ table, key: [column] }]);
+    const start = await cap.readBatch(null, 10);
+    // The application's writes still work, under either string-literal setting.
+    await execPostgres(own.url, [
+      `INSERT INTO s."${table}" VALUES (1, 'a')`,
+      `SET standard_conforming_strings = off`,
+      `UPDATE s."${table}" SET v = 'b'`,
+    ]);
+    const { changes } = await cap.readBatch(start.position, 10);
+    assert.deepEqual(
+      changes.map((c) => [c.table, c.op, c.key]),
+      [
+        [table, 'insert', [1]],
+        [table, 'update', [1]],
+      ],
+    );
+    const { rows } = await ownPool.query(`SELECT count(*)::int AS n FROM s.canary`);
+    assert.equal(rows[0].n, 0);
+    await cap.remove();
+  } finally {
+    await ownPool.end();
+    await own.drop();
+  }
+});

@@ -99,12 +99,7 @@ function functionDdl(schema: string, table: string, columns: KeyColumn[]): strin
   const name = `${literal(schema)}, ${literal(table)}`;
   // SECURITY DEFINER: the application's users need no right on the `_cutover` schema; search_path is
   // pinned so that nothing they create can stand in for a function or operator used here.
-  return `CREATE OR REPLACE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, table))}() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  SET "TimeZone" = 'UTC' SET "DateStyle" = 'ISO, YMD' SET "IntervalStyle" = 'postgres'
-  SET extra_float_digits = 1
-AS $cutover$
+  const body = `
 DECLARE
   k jsonb;
   o jsonb;
@@ -125,7 +120,19 @@ BEGIN
   END IF;
   RETURN NULL;
 END
-$cutover$`;
+`;
+  // The body holds table and column names: a dollar-quote tag that occurs in it would end the
+  // body early (and let a crafted name run SQL), so the tag is chosen to occur nowhere in it.
+  let tag = '$cutover$';
+  for (let n = 1; body.includes(tag.slice(0, -1)); n++) tag = `$cutover${n}$`;
+  // standard_conforming_strings: the body's '...' literals double quotes only, and plpgsql parses
+  // them under the function's settings, not the writer's.
+  return `CREATE OR REPLACE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, table))}() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET "TimeZone" = 'UTC' SET "DateStyle" = 'ISO, YMD' SET "IntervalStyle" = 'postgres'
+  SET extra_float_digits = 1 SET standard_conforming_strings = on
+AS ${tag}${body}${tag}`;
 }
 
 async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
