@@ -16,6 +16,7 @@ import {
   parsePgArray,
   type CanonicalColumn,
 } from '../../src/dataplane/validate/canonical';
+import { rowEncoders } from '../../src/dataplane/validate/canonical/encode';
 import type { EngineKind } from '../../src/engines/model';
 
 function col(from: EngineKind, sourceType: string, to: EngineKind, targetType: string): CanonicalColumn {
@@ -275,4 +276,92 @@ test('canonicalColumns pairs a table with its mapped types and refuses a column 
     () => canonicalColumns('mysql', 'postgres', table, { id: 'numeric(20,0)' }),
     /"tags" of "t" has no counterpart/,
   );
+});
+
+test('the precompiled encoders give exactly canonicalValue for every value, fast path or not', () => {
+  const columns: CanonicalColumn[] = [
+    col('mysql', 'decimal(12,2)', 'postgres', 'numeric(12,2)'),
+    col('mysql', 'bigint', 'postgres', 'bigint'),
+    col('mysql', 'tinyint(1)', 'postgres', 'boolean'),
+    col('mysql', 'varchar(10)', 'postgres', 'text'),
+    col('mysql', 'char(4)', 'postgres', 'char(4)'),
+    col('mysql', 'datetime(6)', 'postgres', 'timestamp(6) without time zone'),
+    col('mysql', 'timestamp(6)', 'postgres', 'timestamptz'),
+    col('mysql', 'date', 'postgres', 'date'),
+    col('mysql', 'double', 'postgres', 'double precision'),
+    col('mysql', 'json', 'postgres', 'jsonb'),
+  ];
+  const values: unknown[] = [
+    null,
+    undefined,
+    0,
+    -0,
+    1,
+    -1,
+    2,
+    120,
+    -120,
+    1000000,
+    2 ** 53 - 1,
+    2 ** 53,
+    1e21,
+    0.5,
+    -12.25,
+    NaN,
+    Infinity,
+    true,
+    false,
+    10n,
+    '0',
+    '-0',
+    '-0.00',
+    '00',
+    '007',
+    '1200',
+    '1200.00',
+    '123.4500',
+    '0.050',
+    '10.5',
+    '-10.50',
+    '12.',
+    '.5',
+    '-',
+    '.',
+    '',
+    ' 12',
+    '12 ',
+    '+12',
+    '1e3',
+    '1.5E-2',
+    'NaN',
+    'abc',
+    'a"b\\c\n',
+    'é',
+    'ab  ',
+    '2020-01-01 00:00:01.000123',
+    '2020-01-01T00:00:01.000123',
+    '2020-01-01 00:00:01',
+    '2020-01-01 00:00:01.000123+05:30',
+    '2020-01-01 00:00:01.0001234',
+    '2020-01-01',
+    'infinity',
+    '{"b":1,"a":[1.0,2]}',
+    Buffer.from('12.50'),
+    { $binary: 'AQ==' },
+  ];
+  for (const side of ['source', 'target'] as const) {
+    const enc = rowEncoders(columns, side);
+    columns.forEach((c, i) => {
+      for (const v of values) {
+        let expected: string;
+        try {
+          expected = canonicalValue(c, side, v);
+        } catch (e) {
+          assert.throws(() => enc[i]!(v), { message: (e as Error).message });
+          continue;
+        }
+        assert.equal(enc[i]!(v), expected, `${c.domain} ${side} ${String(v)}`);
+      }
+    });
+  }
 });

@@ -158,3 +158,21 @@ test('checkpoints are plain JSON and a finished one resumes to the same report w
     /key column "nope"/,
   );
 });
+
+test('chunk digests are the sum of the 128-bit row hashes modulo 2^128, carries included', () => {
+  const d = new ChunkDigest();
+  let sum = 0n;
+  const hashes = [
+    rowHash('a', 'b'),
+    '\u00ff'.repeat(16),
+    '\u00ff'.repeat(16),
+    rowHash('c', 'd'),
+    '\u0000'.repeat(15) + '\u0001',
+  ];
+  for (const h of hashes) {
+    assert.equal(h.length, 16);
+    d.add(h);
+    sum = (sum + BigInt('0x' + Buffer.from(h, 'latin1').toString('hex'))) % (1n << 128n);
+  }
+  assert.equal(d.toString(), `${hashes.length}:${sum.toString(16).padStart(32, '0')}`);
+});

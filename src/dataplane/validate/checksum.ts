@@ -1,37 +1,75 @@
 // Row hashes and order-independent chunk digests over canonical encodings (canonical.ts).
 //
-// A row's hash is SHA-256 over its canonical key and canonical row, truncated to 128 bits. A chunk's
-// digest is the row count plus the sum of its row hashes modulo 2^128: the sum does not depend on
-// the order rows arrive in (each engine orders text keys its own way), and unlike XOR a row that
-// appears twice does not cancel out. Two sides whose digests are equal hold the same rows, up to a
-// 128-bit collision; when they differ, the per-key hashes kept alongside say which keys differ.
-import { createHash } from 'node:crypto';
+// A row's hash is MD5 (128 bits) over its canonical key and canonical row. This is not a security
+// boundary (both sides are our own reads), only accidental collisions matter, and for those 128 bits
+// leave the risk negligible; MD5 through the one-shot crypto.hash into a latin1 string is several
+// times cheaper per row than a SHA-256 Hash object and a Buffer. A chunk's digest is the row count
+// plus the sum of its row hashes modulo 2^128: the sum does not depend on the order rows arrive in
+// (each engine orders text keys its own way), and unlike XOR a row that appears twice does not
+// cancel out. Two sides whose digests are equal hold the same rows, up to a 128-bit collision; when
+// they differ, the per-key hashes kept alongside say which keys differ.
+import { hash } from 'node:crypto';
 import { canonicalRow, type CanonicalColumn, type Side } from './canonical';
+import { rowEncoders, type ValueEncoder } from './canonical/encode';
 
-const MOD = 1n << 128n;
+/** A row hash: the 16 bytes of the MD5 digest as a 16-character latin1 string. */
+export type RowHash = string;
 
 /** 128-bit hash of one row, keyed by its canonical key so a value cannot move between keys unseen. */
-export function rowHash(canonicalKey: string, canonicalRowText: string): bigint {
-  const h = createHash('sha256').update(canonicalKey).update('\u0000').update(canonicalRowText).digest();
-  return h.readBigUInt64BE(0) * (1n << 64n) + h.readBigUInt64BE(8);
+export function rowHash(canonicalKey: string, canonicalRowText: string): RowHash {
+  return hash('md5', canonicalKey + '\u0000' + canonicalRowText, 'latin1');
+}
+
+const TWO32 = 0x1_0000_0000;
+
+/** Bytes i..i+3 of a row hash as an unsigned 32-bit number (big-endian). */
+function limb(h: RowHash, i: number): number {
+  return (
+    ((h.charCodeAt(i) << 24) |
+      (h.charCodeAt(i + 1) << 16) |
+      (h.charCodeAt(i + 2) << 8) |
+      h.charCodeAt(i + 3)) >>>
+    0
+  );
 }
 
 export class ChunkDigest {
   count = 0;
-  sum = 0n;
+  // The sum modulo 2^128 as four 32-bit limbs, most significant first.
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
 
-  add(hash: bigint): void {
+  add(h: RowHash): void {
     this.count++;
-    this.sum = (this.sum + hash) % MOD;
+    let v = this.s3 + limb(h, 12);
+    let carry = v >= TWO32 ? 1 : 0;
+    this.s3 = v - carry * TWO32;
+    v = this.s2 + limb(h, 8) + carry;
+    carry = v >= TWO32 ? 1 : 0;
+    this.s2 = v - carry * TWO32;
+    v = this.s1 + limb(h, 4) + carry;
+    carry = v >= TWO32 ? 1 : 0;
+    this.s1 = v - carry * TWO32;
+    v = this.s0 + limb(h, 0) + carry;
+    this.s0 = v >= TWO32 ? v - TWO32 : v;
   }
 
   equals(other: ChunkDigest): boolean {
-    return this.count === other.count && this.sum === other.sum;
+    return (
+      this.count === other.count &&
+      this.s0 === other.s0 &&
+      this.s1 === other.s1 &&
+      this.s2 === other.s2 &&
+      this.s3 === other.s3
+    );
   }
 
   /** "<count>:<32 hex digits>", for reports and logs. */
   toString(): string {
-    return `${this.count}:${this.sum.toString(16).padStart(32, '0')}`;
+    const hex = (n: number): string => n.toString(16).padStart(8, '0');
+    return `${this.count}:${hex(this.s0)}${hex(this.s1)}${hex(this.s2)}${hex(this.s3)}`;
   }
 }
 
@@ -39,7 +77,7 @@ export class ChunkDigest {
 export interface HashedRows {
   digest: ChunkDigest;
   /** canonical key -> the key in the side's wire form and the row's hash */
-  rows: Map<string, { key: unknown[]; hash: bigint }>;
+  rows: Map<string, { key: unknown[]; hash: RowHash }>;
 }
 
 /** Positions of `key` among the columns (every key column must be one of them). */
@@ -65,7 +103,20 @@ export function canonicalKey(
   );
 }
 
-/** Hash the rows (values in `columns` order) read on one side. */
+const encoderCache = new WeakMap<readonly CanonicalColumn[], Record<Side, ValueEncoder[] | undefined>>();
+
+/** The columns' precompiled encoders on one side, compiled once per columns array (per table). */
+function encodersFor(columns: readonly CanonicalColumn[], side: Side): ValueEncoder[] {
+  let entry = encoderCache.get(columns);
+  if (!entry) encoderCache.set(columns, (entry = { source: undefined, target: undefined }));
+  return (entry[side] ??= rowEncoders(columns, side));
+}
+
+/**
+ * Hash the rows (values in `columns` order) read on one side. Each value is encoded once; the key
+ * text is the JSON array of the key columns' tokens, exactly canonicalKey's, and the row text the
+ * JSON array of all tokens, exactly canonicalRow's.
+ */
 export function hashRows(
   columns: readonly CanonicalColumn[],
   keyAt: readonly number[],
@@ -73,13 +124,25 @@ export function hashRows(
   rows: readonly (readonly unknown[])[],
 ): HashedRows {
   const digest = new ChunkDigest();
-  const out = new Map<string, { key: unknown[]; hash: bigint }>();
+  const out = new Map<string, { key: unknown[]; hash: RowHash }>();
+  const enc = encodersFor(columns, side);
+  const n = columns.length;
+  const kn = keyAt.length;
+  const tokens: string[] = new Array<string>(n);
+  const keyTokens: string[] = new Array<string>(kn);
   for (const row of rows) {
-    const key = keyAt.map((i) => row[i]);
-    const k = canonicalKey(columns, keyAt, side, key);
-    const hash = rowHash(k, canonicalRow(columns, side, row));
-    digest.add(hash);
-    out.set(k, { key, hash });
+    if (row.length !== n) throw new Error(`row has ${row.length} values for ${n} columns`);
+    for (let i = 0; i < n; i++) tokens[i] = enc[i]!(row[i]);
+    const key: unknown[] = new Array<unknown>(kn);
+    for (let j = 0; j < kn; j++) {
+      const at = keyAt[j]!;
+      key[j] = row[at];
+      keyTokens[j] = tokens[at]!;
+    }
+    const k = JSON.stringify(keyTokens);
+    const h = rowHash(k, JSON.stringify(tokens));
+    digest.add(h);
+    out.set(k, { key, hash: h });
   }
   return { digest, rows: out };
 }

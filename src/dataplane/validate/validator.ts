@@ -283,33 +283,47 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     if (options.onProgress) await options.onProgress(structuredClone(cp));
   };
 
-  // Phase 1: source chunks.
-  while (cp.phase === 'rows') {
-    const lower = cp.after ? keyFromJson(cp.after) : null;
-    const srcRows = await source.reader.readRange(
+  // Phase 1: source chunks. Reads are pipelined, one chunk ahead at most: as soon as a source chunk
+  // is in, the next source chunk (which starts after its last key) is requested, then the target's
+  // rows for this chunk; the source rows are hashed while the target read is in flight. The
+  // checkpoint still advances only after a chunk is recorded, so resuming is unchanged.
+  const readSourceAfter = (after: JsonKey | null): Promise<unknown[][]> =>
+    source.reader.readRange(
       source.table,
       names,
       key,
-      { lower, upper: null },
+      { lower: after ? keyFromJson(after) : null, upper: null },
       chunkRows,
     );
+  let prefetched: { after: JsonKey | null; rows: Promise<unknown[][]> } | null = null;
+  while (cp.phase === 'rows') {
+    const lower = cp.after ? keyFromJson(cp.after) : null;
+    const srcRows =
+      prefetched && JSON.stringify(prefetched.after) === JSON.stringify(cp.after)
+        ? await prefetched.rows
+        : await readSourceAfter(cp.after);
+    prefetched = null;
     const last =
       srcRows.length === chunkRows ? (keyAt.map((i) => srcRows[srcRows.length - 1]![i]) as Key) : null;
-    const s = hashRows(columns, keyAt, 'source', srcRows);
-    let t: HashedRows;
+    if (last) {
+      const after = keyToJson(last);
+      prefetched = { after, rows: quiet(readSourceAfter(after)) };
+    }
+    let targetRead: Promise<unknown[][]>;
     if (mode === 'range') {
       const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
-      t = hashRows(
-        columns,
-        keyAt,
-        'target',
-        await readWholeRange(target.reader, target.table, names, key, keyAt, range, chunkRows),
-      );
+      // Pages of chunkRows + 1: a target range holding exactly the chunk's rows (the usual case)
+      // is then read in one query, not in a full page and an empty one.
+      targetRead = readWholeRange(target.reader, target.table, names, key, keyAt, range, chunkRows + 1);
     } else {
       const keys = srcRows.map((r) => toTarget(keyAt.map((i) => r[i]) as Key));
-      const rows = keys.length ? await target.reader.readByKeys(target.table, names, key, keys) : [];
-      t = hashRows(columns, keyAt, 'target', rows);
+      targetRead = keys.length
+        ? target.reader.readByKeys(target.table, names, key, keys)
+        : Promise.resolve([]);
     }
+    quiet(targetRead);
+    const s = hashRows(columns, keyAt, 'source', srcRows);
+    const t: HashedRows = hashRows(columns, keyAt, 'target', await targetRead);
     const d = s.digest.equals(t.digest)
       ? { matching: s.digest.count, mismatched: [], missing: [], extra: [] }
       : diffRows(s, t, mode === 'range');
@@ -325,9 +339,26 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
   }
 
   // Phase 2 (key-set mode): target keys the source does not have.
+  // The next chunk of target keys is requested while this one is looked up on the source.
+  const readTargetKeysAfter = (after: JsonKey | null): Promise<unknown[][]> =>
+    target.reader.readRange(
+      target.table,
+      key,
+      key,
+      { lower: after ? keyFromJson(after) : null, upper: null },
+      chunkRows,
+    );
+  let nextKeys: { after: JsonKey | null; rows: Promise<unknown[][]> } | null = null;
   while (cp.phase === 'extras') {
-    const lower = cp.after ? keyFromJson(cp.after) : null;
-    const tgtKeys = await target.reader.readRange(target.table, key, key, { lower, upper: null }, chunkRows);
+    const tgtKeys =
+      nextKeys && JSON.stringify(nextKeys.after) === JSON.stringify(cp.after)
+        ? await nextKeys.rows
+        : await readTargetKeysAfter(cp.after);
+    nextKeys = null;
+    if (tgtKeys.length === chunkRows) {
+      const after = keyToJson(tgtKeys[tgtKeys.length - 1]! as Key);
+      nextKeys = { after, rows: quiet(readTargetKeysAfter(after)) };
+    }
     const found = tgtKeys.length
       ? await source.reader.readByKeys(
           source.table,
@@ -383,6 +414,15 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     samples: totals.samples,
     resumedAfter: resumed ? resumed.after : null,
   };
+}
+
+/**
+ * Mark a read started ahead of its use as handled, so that if the validation stops before using it
+ * (an error elsewhere), its failure is not an unhandled rejection; awaiting it still throws.
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function only(h: HashedRows, keys: Set<string>): HashedRows {
