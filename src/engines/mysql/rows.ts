@@ -73,7 +73,33 @@ interface TableInfo {
   name: string;
 }
 
-async function tableInfo(
+/**
+ * Column types of a table, read once per pool: every chunk of a copy (and every applier batch)
+ * needs them, and a catalog query per chunk would sit on the hot path. Only successful reads are
+ * kept, so a table created after a refusal is seen.
+ */
+const tableInfos = new WeakMap<Pool, Map<string, Promise<TableInfo>>>();
+
+function tableInfo(
+  pool: Pool,
+  conn: PoolConnection,
+  schema: string,
+  table: string,
+  key: string[],
+): Promise<TableInfo> {
+  let perPool = tableInfos.get(pool);
+  if (!perPool) tableInfos.set(pool, (perPool = new Map()));
+  const id = JSON.stringify([schema, table, key]);
+  let info = perPool.get(id);
+  if (!info) {
+    info = readTableInfo(conn, schema, table, key);
+    perPool.set(id, info);
+    info.catch(() => perPool.delete(id));
+  }
+  return info;
+}
+
+async function readTableInfo(
   conn: PoolConnection,
   schema: string,
   table: string,
@@ -101,12 +127,13 @@ async function tableInfo(
 }
 
 async function keyKinds(
+  pool: Pool,
   conn: PoolConnection,
   schema: string,
   table: string,
   key: string[],
 ): Promise<KeyKind[]> {
-  return (await tableInfo(conn, schema, table, key)).kinds;
+  return (await tableInfo(pool, conn, schema, table, key)).kinds;
 }
 
 /**
@@ -298,7 +325,7 @@ export async function keyBounds(
   key: string[],
 ): Promise<KeyBounds> {
   return run(pool, schema, table, async (conn) => {
-    await keyKinds(conn, schema, table, key);
+    await keyKinds(pool, conn, schema, table, key);
     const t = qualify(schema, table);
     const [min] = await selectArrays(
       conn,
@@ -332,7 +359,7 @@ export async function splitPoints(
   if (!Number.isInteger(n) || n < 1)
     throw new EngineInputError(`slice count must be a positive integer, not ${n}`);
   return run(pool, schema, table, async (conn) => {
-    const kinds = await keyKinds(conn, schema, table, key);
+    const kinds = await keyKinds(pool, conn, schema, table, key);
     if (n === 1) return [];
     const step = Math.max(1, Math.ceil((await estimate(conn, schema, table)) / n));
     const points: Key[] = [];
@@ -367,7 +394,7 @@ export async function readRange(
   if (!Number.isInteger(limit) || limit < 1)
     throw new EngineInputError(`row limit must be a positive integer, not ${limit}`);
   return run(pool, schema, table, async (conn) => {
-    const info = await tableInfo(conn, schema, table, key);
+    const info = await tableInfo(pool, conn, schema, table, key);
     const p = new Params(info.kinds);
     const where = rangeCondition(key, range, p);
     return selectArrays(
@@ -390,7 +417,7 @@ export async function readByKeys(
   for (const k of keys) checkKey(k, key);
   if (!columns.length) throw new EngineInputError('readByKeys needs at least one column');
   return run(pool, schema, table, async (conn) => {
-    const info = await tableInfo(conn, schema, table, key);
+    const info = await tableInfo(pool, conn, schema, table, key);
     const out: unknown[][] = [];
     for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
       const p = new Params(info.kinds);
@@ -513,7 +540,7 @@ export async function replaceRange(
   checkRange(range, key);
   const positions = keyPositions(columns, key);
   return run(pool, schema, table, async (conn) => {
-    const kinds = await keyKinds(conn, schema, table, key);
+    const kinds = await keyKinds(pool, conn, schema, table, key);
     return inTransaction(conn, async () => {
       if (options.deleteBy === 'keys') {
         await deleteKeys(
@@ -569,7 +596,7 @@ export async function deleteRows(
   for (const k of keys) checkKey(k, key);
   if (!keys.length) return Promise.resolve(0);
   return run(pool, schema, table, async (conn) => {
-    const kinds = await keyKinds(conn, schema, table, key);
+    const kinds = await keyKinds(pool, conn, schema, table, key);
     return inTransaction(conn, () => deleteKeys(conn, schema, table, key, kinds, keys));
   });
 }
