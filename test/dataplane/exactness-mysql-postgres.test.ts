@@ -22,7 +22,7 @@ import {
   execMysql,
   type TestDatabase,
 } from '../helpers/databases';
-import { prng, runScenario, Writer, type ScenarioResult, type Write } from '../helpers/exactness';
+import { assertAllMatch, prng, runScenario, Writer, type Write } from '../helpers/exactness';
 
 const TABLES = ['parent', 'child', 'docs', 'extremes'];
 const U64_MAX = '18446744073709551615';
@@ -286,17 +286,6 @@ async function scenario(
     beforeCatchUp: beforeCatchUp && (() => beforeCatchUp([source.url, target.url])),
   });
   return { source, target, job, result };
-}
-
-function assertAllMatch(result: ScenarioResult): void {
-  for (const r of result.reports) {
-    assert.equal(r.status, 'match', `${r.source.table}: ${JSON.stringify(r)}`);
-    assert.equal(r.matching, r.sourceRows, r.source.table);
-    assert.equal(r.targetRows, r.sourceRows, r.source.table);
-    assert.ok(r.sourceRows > 0, r.source.table);
-  }
-  assert.ok(result.writes.writes > 150, `the writer wrote only ${result.writes.writes} times`);
-  assert.ok(result.changesApplied > 0, 'the catch-up applied no changes');
 }
 
 /** The finalize phase set the identity of extremes.id past the largest copied id. */

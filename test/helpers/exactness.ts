@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // The exactness harness (DESIGN.md "Exact" and "Durable"): one migration of a fixture through the data
 // plane pipeline while a writer changes the source, either with the copy in this process or with the
 // copy in a child process (scripts/dataplane-copy.ts) that is SIGKILLed mid-copy and restarted from
@@ -260,4 +261,16 @@ export async function runScenario(
   } finally {
     if (!writes) await writer.stop();
   }
+}
+
+/** Every table validated as a full match, after real concurrent writes that the catch-up applied. */
+export function assertAllMatch(result: ScenarioResult): void {
+  for (const r of result.reports) {
+    assert.equal(r.status, 'match', `${r.source.table}: ${JSON.stringify(r)}`);
+    assert.equal(r.matching, r.sourceRows, r.source.table);
+    assert.equal(r.targetRows, r.sourceRows, r.source.table);
+    assert.ok(r.sourceRows > 0, r.source.table);
+  }
+  assert.ok(result.writes.writes > 150, `the writer wrote only ${result.writes.writes} times`);
+  assert.ok(result.changesApplied > 0, 'the catch-up applied no changes');
 }
