@@ -1,12 +1,29 @@
 // Foreign keys on PostgreSQL are added NOT VALID and validated by a separate statement: a row that
 // breaks the constraint fails the VALIDATE (the constraint stays, NOT VALID, still enforced for new
-// rows); once the data is fixed, re-running the phase validates it.
+// rows); once the data is fixed, re-running the phase validates it. On both engines a constraint the
+// rows violate leaves as ConstraintNotMet, naming the statement and never the rows' values (the
+// workflow catches up and tries again on exactly this error).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import mysql from 'mysql2/promise';
 import { translateSchema } from '../../src/dataplane/schema/translate';
+import { ConstraintNotMet } from '../../src/engines/errors';
+import * as myDdl from '../../src/engines/mysql/ddl';
+import { createMysqlEngine } from '../../src/engines/mysql/engine';
 import * as pgDdl from '../../src/engines/postgres/ddl';
 import { createPool, createPostgresEngine } from '../../src/engines/postgres/engine';
-import { createPostgresDatabase, execPostgres } from '../helpers/databases';
+import { createMysqlDatabase, createPostgresDatabase, execMysql, execPostgres } from '../helpers/databases';
+
+function constraintNotMet(statement: RegExp, code: string, secret: string) {
+  return (err: unknown) => {
+    assert.ok(err instanceof ConstraintNotMet, `ConstraintNotMet: ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.match(err.statement, statement);
+    assert.match(err.message, statement);
+    assert.ok(!err.message.includes(secret), `no row value in: ${err.message}`);
+    return true;
+  };
+}
 
 test('PostgreSQL: an orphan row fails VALIDATE, not the load; fixing it and re-running completes', async () => {
   const src = await createPostgresDatabase('cutover_ddl_val_src');
@@ -28,12 +45,12 @@ test('PostgreSQL: an orphan row fails VALIDATE, not the load; fixing it and re-r
     // The "copy": one good row, one orphan.
     await execPostgres(dst.url, [
       `INSERT INTO parent VALUES (1)`,
-      `INSERT INTO child VALUES (1, 1, 5), (2, 99, 5)`,
+      `INSERT INTO child VALUES (1, 1, 5), (2, 987654, 5)`,
     ]);
-    await assert.rejects(pgDdl.applyDdlPhase(pool, plan, 'post-load'), (err: unknown) => {
-      assert.equal((err as { code?: string }).code, '23503');
-      return true;
-    });
+    await assert.rejects(
+      pgDdl.applyDdlPhase(pool, plan, 'post-load'),
+      constraintNotMet(/validate foreign key child_parent_id_fkey on child/, '23503', '987654'),
+    );
     const state = async () =>
       (
         await pool.query<{ conname: string; convalidated: boolean }>(
@@ -54,6 +71,48 @@ test('PostgreSQL: an orphan row fails VALIDATE, not the load; fixing it and re-r
     ]);
   } finally {
     await pool.end();
+    await srcEngine.close();
+    await src.drop();
+    await dst.drop();
+  }
+});
+
+test('MySQL: an orphan row and a duplicate fail their foreign key and unique key as ConstraintNotMet, without the values', async () => {
+  const src = await createMysqlDatabase('cutover_ddl_val_mysrc');
+  const dst = await createMysqlDatabase('cutover_ddl_val_mydst');
+  const srcEngine = createMysqlEngine(src.url);
+  const conn = await mysql.createConnection({ uri: dst.url });
+  try {
+    await execMysql(src.url, [
+      `CREATE TABLE parent (id INT PRIMARY KEY)`,
+      `CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, email VARCHAR(40),
+         UNIQUE KEY child_email (email),
+         CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id))`,
+    ]);
+    const plan = translateSchema({
+      source: await srcEngine.introspect(),
+      targetEngine: 'mysql',
+      targetSchema: dst.name,
+    });
+    await myDdl.applyDdlPhase(conn, plan, 'tables');
+    await execMysql(dst.url, [
+      `INSERT INTO parent VALUES (1)`,
+      `INSERT INTO child VALUES (1, 1, 'a@x'), (2, 1, 'secret-dup@x'), (3, 1, 'secret-dup@x')`,
+    ]);
+    await assert.rejects(
+      myDdl.applyDdlPhase(conn, plan, 'post-load'),
+      constraintNotMet(/child_email/, 'ER_DUP_ENTRY', 'secret-dup'),
+    );
+    await execMysql(dst.url, [`DELETE FROM child WHERE id = 3`, `INSERT INTO child VALUES (4, 987654, 'b@x')`]);
+    await assert.rejects(
+      myDdl.applyDdlPhase(conn, plan, 'post-load'),
+      constraintNotMet(/fk_child_parent/, 'ER_NO_REFERENCED_ROW_2', '987654'),
+    );
+    await execMysql(dst.url, [`DELETE FROM child WHERE id = 4`]);
+    await myDdl.applyDdlPhase(conn, plan, 'post-load');
+    await assert.rejects(execMysql(dst.url, [`INSERT INTO child VALUES (5, 42, 'c@x')`]), /foreign key/i);
+  } finally {
+    await conn.end();
     await srcEngine.close();
     await src.drop();
     await dst.drop();

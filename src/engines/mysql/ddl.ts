@@ -6,6 +6,7 @@
 // it fails fast and the caller retries. Plus the compensation (dropTargetObjects) and the
 // AUTO_INCREMENT reset after catch-up (setSequencesPastMax).
 import type { DdlPhase, DdlPlan, DdlStatement, SequenceReset } from '../ddl-plan';
+import { ConstraintNotMet } from '../errors';
 import { qualify, quoteIdent } from './quote';
 import { type Conn, queryRows } from './session';
 
@@ -91,6 +92,16 @@ export async function applyDdlPhase(
   );
 }
 
+/** Errors that say the table's rows violate the statement (duplicates, orphans, a failing CHECK). */
+const ROWS_VIOLATE = new Set([
+  'ER_DUP_ENTRY',
+  'ER_DUP_ENTRY_WITH_KEY_NAME',
+  'ER_NO_REFERENCED_ROW',
+  'ER_NO_REFERENCED_ROW_2',
+  'ER_CONSTRAINT_FAILED',
+  'ER_CHECK_CONSTRAINT_VIOLATED',
+]);
+
 /** Apply the given statements of a plan (a phase, or part of one). */
 export async function applyDdlStatements(
   conn: Conn,
@@ -110,7 +121,11 @@ export async function applyDdlStatements(
       } else if (await exists(conn, plan.targetSchema, s)) {
         outcome = 'skipped';
       } else {
-        await conn.query(s.sql);
+        await conn.query(s.sql).catch((err: unknown) => {
+          const code = (err as { code?: unknown } | null)?.code;
+          if (typeof code === 'string' && ROWS_VIOLATE.has(code)) throw new ConstraintNotMet(s.description, code);
+          throw err;
+        });
         outcome = 'applied';
       }
       result[outcome]++;

@@ -6,6 +6,7 @@
 // (dropTargetObjects) and the sequence reset after catch-up (setSequencesPastMax).
 import type { Pool, PoolClient } from 'pg';
 import type { DdlPhase, DdlPlan, DdlStatement } from '../ddl-plan';
+import { ConstraintNotMet } from '../errors';
 import { qualify, quoteIdent } from './quote';
 
 export interface ApplyDdlOptions {
@@ -115,7 +116,12 @@ export async function applyDdlStatements(
   for (const s of statements) {
     const outcome = await inTransaction(pool, plan, lockTimeoutMs, async (client) => {
       if (await exists(client, plan.targetSchema, s)) return 'skipped' as const;
-      await client.query(s.sql);
+      await client.query(s.sql).catch((err: unknown) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        // Class 23, integrity constraint violation: the rows, not the statement, are the problem.
+        if (typeof code === 'string' && code.startsWith('23')) throw new ConstraintNotMet(s.description, code);
+        throw err;
+      });
       return 'applied' as const;
     });
     result[outcome]++;
