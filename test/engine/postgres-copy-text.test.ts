@@ -74,6 +74,12 @@ describe('postgres COPY text', () => {
     }
   });
 
+  test('-0 keeps its sign (String(-0) is "0"), in parameters and in COPY', () => {
+    assert.equal(toPgText(-0), '-0');
+    assert.equal(toPgText(0), '0');
+    assert.equal(encodeCopyRow([-0, 0, -0.5]), '-0\t0\t-0.5\n');
+  });
+
   test('chunks concatenate to the rows', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => [
       i,

@@ -217,6 +217,62 @@ describe('postgres rows', () => {
     ]);
   });
 
+  test('raw access: nthKey, and ranges bounded by awkward bytea and text keys pass through COPY text', async () => {
+    await execPostgres(db.url, [
+      `CREATE TABLE ${qualify(S, 'bk2')} (k bytea PRIMARY KEY, v text)`,
+      `CREATE TABLE ${qualify(S, 'tk2')} (k text COLLATE "C" PRIMARY KEY, v integer)`,
+    ]);
+    const raw = rows.raw!;
+    const format = (await raw.format())!;
+    assert.match(format, /^postgres-copy-text .*"DateStyle":"ISO, YMD"/);
+    // bk in key order: 00, 0000, 61, ff
+    assert.deepEqual(await raw.nthKey(S, 'bk', ['k'], FULL_RANGE, 2), [Buffer.from([0, 0])]);
+    assert.deepEqual(await raw.nthKey(S, 'bk', ['k'], { lower: [Buffer.from([0, 0])], upper: null }, 2), [
+      Buffer.from([255]),
+    ]);
+    assert.equal(await raw.nthKey(S, 'bk', ['k'], FULL_RANGE, 5), null);
+    const bytes = { lower: [Buffer.from([0])], upper: [Buffer.from('a')] };
+    const loaded = await raw.replaceRange(
+      S,
+      'bk2',
+      ['k', 'v'],
+      ['k'],
+      bytes,
+      () => raw.readRange(S, 'bk', ['k', 'v'], ['k'], bytes, format),
+      format,
+    );
+    assert.equal(loaded.rows, 2);
+    assert.deepEqual(await rows.readRange(S, 'bk2', ['k', 'v'], ['k'], FULL_RANGE, 10), [
+      [Buffer.from([0, 0]), 'v1'],
+      [Buffer.from('a'), 'v3'],
+    ]);
+    // text bounds holding a quote and a backslash become SQL literals in COPY (no parameters there)
+    for (const range of [
+      { lower: ['a'], upper: ["it's"] },
+      { lower: ["it's"], upper: ['z\\'] },
+    ])
+      await raw.replaceRange(
+        S,
+        'tk2',
+        ['k', 'v'],
+        ['k'],
+        range,
+        () => raw.readRange(S, 'tk', ['k', 'v'], ['k'], range, format),
+        format,
+      );
+    assert.deepEqual(
+      (await rows.readRange(S, 'tk2', ['k', 'v'], ['k'], FULL_RANGE, 100)).map((r) => r[0]),
+      ['a ', "it's", 'z\\'],
+    );
+    // a session whose format is not the one agreed refuses, and gives its session back
+    for (let i = 0; i < 6; i++)
+      await assert.rejects(
+        () => raw.readRange(S, 'tk', ['k', 'v'], ['k'], FULL_RANGE, 'postgres-copy-text {}'),
+        /format changed/,
+      );
+    assert.equal((await rows.readRange(S, 'tk', ['k', 'v'], ['k'], FULL_RANGE, 100)).length, 9);
+  });
+
   test('bad requests are EngineInputErrors', async () => {
     await assert.rejects(rows.readRange(S, 'missing', ['k'], ['k'], FULL_RANGE, 1), EngineInputError);
     await assert.rejects(

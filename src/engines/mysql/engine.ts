@@ -12,7 +12,7 @@ import { probeTable, readSample } from './probes';
 import { qualify, quoteIdent } from './quote';
 import * as myRows from './rows';
 import { scratchLoad } from './scratch';
-import { type Conn, queryRows, SESSION_SETUP } from './session';
+import { type Conn, queryRows, withPooledSession } from './session';
 
 export { SESSION_SETUP } from './session';
 
@@ -42,6 +42,9 @@ export function createPool(url: string): mysql.Pool {
       charset: 'utf8mb4',
       timezone: 'Z',
       connectionLimit: 4,
+      // A half-open connection is found by TCP keepalive (see postgres/engine.ts).
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 30_000,
     });
   } catch {
     throw new EngineInputError(
@@ -93,26 +96,11 @@ const lockWaitSeconds = (ms: number | undefined): number | undefined =>
 
 export function createMysqlEngine(url: string): Engine {
   const pool = createPool(url);
-  const prepared = new WeakSet<object>();
   const rows = rowsOnPool(pool);
 
   /** Run `fn` on one pooled session; a session that failed is discarded, not reused. */
-  async function withConnection<T>(fn: (conn: Conn) => Promise<T>): Promise<T> {
-    const conn = await pool.getConnection().catch((err: unknown) => {
-      throw inputError(err);
-    });
-    try {
-      if (!prepared.has(conn.connection)) {
-        await conn.query(SESSION_SETUP);
-        prepared.add(conn.connection);
-      }
-      const result = await fn(conn);
-      conn.release();
-      return result;
-    } catch (err) {
-      conn.destroy();
-      throw inputError(err);
-    }
+  function withConnection<T>(fn: (conn: Conn) => Promise<T>): Promise<T> {
+    return inputErrors(withPooledSession(pool, fn));
   }
 
   async function defaultSchema(): Promise<string> {

@@ -12,7 +12,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { EngineInputError } from '../errors';
 import { checkKey, checkRange, keyPositions, type Key, type KeyRange } from '../key-range';
 import { qualify, quoteIdent } from './quote';
-import { SESSION_SETUP } from './session';
+import { SESSION_SETUP, withPooledSession } from './session';
 
 const ROWS_PER_INSERT = 1000;
 /** Keep each statement well under max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8). */
@@ -34,9 +34,7 @@ export interface ReplaceOptions {
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
 
 /** How each key column's values go into SQL. */
-type KeyKind = 'integer' | 'decimal' | 'other';
-
-const prepared = new WeakSet<object>();
+type KeyKind = 'integer' | 'decimal' | 'bit' | 'other';
 
 /**
  * Row writes copy values a MySQL source already holds, zero dates included (MySQL -> MySQL is an
@@ -47,21 +45,8 @@ const ALLOW_ZERO_DATES = `SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(REPL
   ',NO_ZERO_DATE,', ','), ',NO_ZERO_IN_DATE,', ','))`;
 
 /** Run `fn` on one pooled session set up like the engine's; a session that failed is discarded. */
-async function withConnection<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  const conn = await pool.getConnection();
-  try {
-    if (!prepared.has(conn.connection)) {
-      await conn.query(SESSION_SETUP);
-      await conn.query(ALLOW_ZERO_DATES);
-      prepared.add(conn.connection);
-    }
-    const result = await fn(conn);
-    conn.release();
-    return result;
-  } catch (err) {
-    conn.destroy();
-    throw err;
-  }
+function withConnection<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  return withPooledSession(pool, fn, [SESSION_SETUP, ALLOW_ZERO_DATES]);
 }
 
 interface TableInfo {
@@ -121,7 +106,13 @@ async function readTableInfo(
     const type = types.get(k);
     if (type === undefined)
       throw new EngineInputError(`MySQL table ${qualify(schema, table)} has no column ${JSON.stringify(k)}`);
-    return INTEGER_TYPES.has(type) ? 'integer' : type === 'decimal' ? 'decimal' : 'other';
+    return INTEGER_TYPES.has(type)
+      ? 'integer'
+      : type === 'decimal'
+        ? 'decimal'
+        : type === 'bit'
+          ? 'bit'
+          : 'other';
   });
   return { kinds, types, name: qualify(schema, table) };
 }
@@ -159,6 +150,12 @@ class Params {
     const kind = this.kinds[i] ?? 'other';
     if (kind === 'integer' && (typeof v === 'number' || (typeof v === 'string' && /^-?\d+$/.test(v)))) {
       this.values.push(BigInt(v));
+      return '?';
+    }
+    if (kind === 'bit' && Buffer.isBuffer(v)) {
+      // MariaDB compares a BIT column in a row value with a binary string wrongly ((a, b) IN
+      // ((1, x'01')) finds nothing): the bits go as their unsigned number instead.
+      this.values.push(v.length ? BigInt(`0x${v.toString('hex')}`) : 0n);
       return '?';
     }
     this.values.push(parameter(v));
@@ -464,7 +461,6 @@ async function insertRows(
   table: string,
   columns: string[],
   rows: readonly (readonly unknown[])[],
-  suffix: string,
 ): Promise<number> {
   let written = 0;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
@@ -476,7 +472,7 @@ async function insertRows(
       for (const v of row) values.push(parameter(v));
     }
     await conn.query(
-      `INSERT INTO ${qualify(schema, table)} (${columnList(columns)}) VALUES ${group.map(() => tuple).join(', ')}${suffix}`,
+      `INSERT INTO ${qualify(schema, table)} (${columnList(columns)}) VALUES ${group.map(() => tuple).join(', ')}`,
       values,
     );
     written += group.length;
@@ -558,12 +554,22 @@ export async function replaceRange(
           p.values,
         );
       }
-      return insertRows(conn, schema, table, columns, rows, '');
+      return insertRows(conn, schema, table, columns, rows);
     });
   });
 }
 
-/** Insert the rows or overwrite the existing ones with the same key. Returns rows written. */
+/**
+ * Insert the rows or overwrite the existing ones with the same primary key, in one transaction:
+ * delete the rows' keys, then multi-row INSERTs. Returns rows written.
+ *
+ * Not `INSERT ... ON DUPLICATE KEY UPDATE`: that matches the first duplicate of ANY unique index, so
+ * a row whose secondary unique value (an email) another target row still holds would update that
+ * other row in place of its own and silently drop itself. Deleting by primary key first matches only
+ * the primary key: rows that swap a unique value within the batch are both deleted before either is
+ * inserted. A target row outside the batch that still holds the value fails the INSERT with
+ * ER_DUP_ENTRY (the whole batch rolls back) instead of being merged.
+ */
 export async function upsertRows(
   pool: Pool,
   schema: string,
@@ -572,18 +578,19 @@ export async function upsertRows(
   key: string[],
   rows: readonly (readonly unknown[])[],
 ): Promise<number> {
-  keyPositions(columns, key);
+  const positions = keyPositions(columns, key);
   if (!rows.length) return Promise.resolve(0);
-  const nonKey = columns.filter((c) => !key.includes(c));
-  // VALUES(col) works on MariaDB and MySQL (deprecated on 8.0.20+, whose row alias MariaDB lacks).
-  const assignments = (nonKey.length ? nonKey : key.slice(0, 1))
-    .map((c) => `${quoteIdent(c)} = VALUES(${quoteIdent(c)})`)
-    .join(', ');
-  return run(pool, schema, table, (conn) =>
-    inTransaction(conn, () =>
-      insertRows(conn, schema, table, columns, rows, ` ON DUPLICATE KEY UPDATE ${assignments}`),
-    ),
-  );
+  const keys = rows.map((r) => positions.map((i) => r[i]) as Key);
+  for (const k of keys) checkKey(k, key);
+  return run(pool, schema, table, async (conn) => {
+    const kinds = await keyKinds(pool, conn, schema, table, key);
+    return withoutForeignKeyChecks(conn, () =>
+      inTransaction(conn, async () => {
+        await deleteKeys(conn, schema, table, key, kinds, keys);
+        return insertRows(conn, schema, table, columns, rows);
+      }),
+    );
+  });
 }
 
 export async function deleteRows(
@@ -597,6 +604,25 @@ export async function deleteRows(
   if (!keys.length) return Promise.resolve(0);
   return run(pool, schema, table, async (conn) => {
     const kinds = await keyKinds(pool, conn, schema, table, key);
-    return inTransaction(conn, () => deleteKeys(conn, schema, table, key, kinds, keys));
+    return withoutForeignKeyChecks(conn, () =>
+      inTransaction(conn, () => deleteKeys(conn, schema, table, key, kinds, keys)),
+    );
   });
+}
+
+/**
+ * The change applier writes rows by key in changelog order, not in the source's transaction order
+ * (a child may come before its parent), and replaces a row by delete + insert, which with checks on
+ * would be refused for a parent with children or, with ON DELETE CASCADE, delete the children.
+ * So its writes run with foreign_key_checks off (as replication and mysqldump loads do): the
+ * source enforced the keys, and the drain under the fence plus validation prove the result.
+ */
+async function withoutForeignKeyChecks<T>(conn: PoolConnection, fn: () => Promise<T>): Promise<T> {
+  // @cutover_applier also lets these writes past a write fence (see fence.ts).
+  await conn.query('SET SESSION foreign_key_checks = 0, @cutover_applier = 1');
+  try {
+    return await fn();
+  } finally {
+    await conn.query('SET SESSION foreign_key_checks = 1, @cutover_applier = NULL');
+  }
 }

@@ -1,6 +1,6 @@
 // The small amount of driver plumbing the MySQL engine modules share: one connection type, a typed
 // query helper and what kind of server we are talking to.
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 export type Conn = PoolConnection;
 
@@ -11,6 +11,47 @@ export type Conn = PoolConnection;
  */
 export const SESSION_SETUP = `SET SESSION time_zone = '+00:00',
   sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
+
+/** The set-up statements each pooled connection has run already (several modules share a pool). */
+const prepared = new WeakMap<object, Set<string>>();
+
+/**
+ * Run `fn` on one pooled session, set up once per connection with `setup` (default SESSION_SETUP);
+ * a session that failed is destroyed, not handed back.
+ */
+export async function withPooledSession<T>(
+  pool: Pool,
+  fn: (conn: Conn) => Promise<T>,
+  setup: readonly string[] = [SESSION_SETUP],
+): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    let done = prepared.get(conn.connection);
+    if (!done) prepared.set(conn.connection, (done = new Set()));
+    for (const sql of setup) {
+      if (done.has(sql)) continue;
+      await conn.query(sql);
+      done.add(sql);
+    }
+    const result = await fn(conn);
+    conn.release();
+    return result;
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+}
+
+/** Run `work` on a session of its own (it may change session settings or hold locks): destroyed after. */
+export async function withOwnSession<T>(pool: Pool, work: (conn: Conn) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.query(SESSION_SETUP);
+    return await work(conn);
+  } finally {
+    conn.destroy();
+  }
+}
 
 /** Run a parameterised query and return its rows as plain objects. */
 export async function queryRows<T>(conn: Conn, sql: string, params: unknown[] = []): Promise<T[]> {

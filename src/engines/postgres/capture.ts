@@ -18,15 +18,24 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
+  type CaptureDdlOptions,
+  CaptureLockError,
   type CaptureLag,
   type CaptureTable,
   type CapturedChange,
   type ChangeBatch,
   type ChangeCapture,
+  type ChangedKeysOptions,
+  type ChangedKeysPage,
   type ChangeOperation,
+  DEFAULT_LOCK_ATTEMPTS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  type LockBlocker,
+  type TrimOptions,
   checkCaptureTables,
   checkLimit,
   decodeWireKey,
+  lockRetryDelay,
 } from '../capture';
 import { EngineInputError } from '../errors';
 import { qualify, quoteIdent } from './quote';
@@ -38,9 +47,6 @@ export const TRIGGER_NAME = '_cutover_capture';
 /** TRUNCATE fires no row trigger: a statement trigger records it (the applier empties the target table). */
 export const TRUNCATE_TRIGGER_NAME = '_cutover_capture_truncate';
 const CHANGELOG = qualify(CAPTURE_SCHEMA, CHANGELOG_TABLE);
-/** How long DDL waits for a table lock before giving up (and being retried), so writers never queue long. */
-const LOCK_TIMEOUT = '5s';
-const LOCK_ATTEMPTS = 5;
 
 /** The per-table trigger function: `_cutover_<hash of schema and table>`. */
 export function functionName(schema: string, table: string): string {
@@ -147,14 +153,78 @@ async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): 
   }
 }
 
-/** Run DDL that locks a table, retrying when the lock is not granted within LOCK_TIMEOUT. */
-async function withLockRetries<T>(work: () => Promise<T>): Promise<T> {
+/** Lock modes that conflict with what CREATE TRIGGER / ALTER TABLE ... ENABLE TRIGGER take (SHARE ROW EXCLUSIVE). */
+const CONFLICTS_SHARE_ROW_EXCLUSIVE = [
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+];
+/** DROP TRIGGER and DROP TABLE take ACCESS EXCLUSIVE: every lock conflicts, a reader's too. */
+const CONFLICTS_ACCESS_EXCLUSIVE = [...CONFLICTS_SHARE_ROW_EXCLUSIVE, 'AccessShareLock', 'RowShareLock'];
+
+/**
+ * The sessions holding a lock on the table that conflicts with `modes`, longest transaction first:
+ * pid, user and transaction age only (never the query text, which may hold data).
+ */
+async function lockBlockers(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+  modes: string[],
+): Promise<LockBlocker[]> {
+  const { rows } = await client.query<{ pid: number; user: string | null; s: number | null }>(
+    `SELECT a.pid, a.usename::text AS user,
+            max(extract(epoch FROM pg_catalog.clock_timestamp() - a.xact_start))::float8 AS s
+       FROM pg_catalog.pg_locks l
+       JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
+        AND l.mode = ANY($3::text[])
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+        AND l.relation = (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname = $1 AND c.relname = $2)
+      GROUP BY a.pid, a.usename
+      ORDER BY s DESC NULLS LAST, a.pid`,
+    [schema, table, modes],
+  );
+  return rows.map((r) => ({
+    id: r.pid,
+    user: r.user,
+    transactionSeconds: Math.max(0, r.s ?? 0),
+    holdsTable: true,
+  }));
+}
+
+/**
+ * Run one short transaction of DDL that locks `schema.table` with lock_timeout set, retrying with
+ * jittered back-off while the lock is not granted (55P03; a deadlock, 40P01, too). After the last
+ * attempt, a CaptureLockError names the sessions holding the table. Every attempt that fails rolls
+ * back completely, so the table is left as it was.
+ */
+async function withLockRetries<T>(
+  client: pg.ClientBase,
+  target: { schema: string; table: string; modes: string[]; action: 'install' | 'remove' },
+  options: CaptureDdlOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  const timeout = Math.max(1, Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS));
+  const attempts = Math.max(1, options.lockAttempts ?? DEFAULT_LOCK_ATTEMPTS);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work();
+      return await inTransaction(client, async () => {
+        await client.query(`SET LOCAL lock_timeout = ${timeout}`);
+        return work();
+      });
     } catch (err) {
-      if ((err as { code?: unknown }).code !== '55P03' || attempt >= LOCK_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
+      const code = (err as { code?: unknown }).code;
+      if (code !== '55P03' && code !== '40P01') throw err;
+      const blockers = await lockBlockers(client, target.schema, target.table, target.modes);
+      if (attempt >= attempts)
+        throw new CaptureLockError(qualify(target.schema, target.table), attempts, blockers, target.action);
+      options.onLockRetry?.({ table: qualify(target.schema, target.table), attempt, blockers });
+      await new Promise((r) => setTimeout(r, lockRetryDelay(attempt)));
     }
   }
 }
@@ -218,7 +288,12 @@ async function installChangelog(client: pg.ClientBase): Promise<void> {
  * transaction with a lock timeout (CREATE TRIGGER briefly blocks writes to the table), so a re-run
  * after a crash finds each table either fully captured or untouched, and simply completes.
  */
-export async function install(pool: pg.Pool, schema: string, tables: CaptureTable[]): Promise<void> {
+export async function install(
+  pool: pg.Pool,
+  schema: string,
+  tables: CaptureTable[],
+  options: CaptureDdlOptions = {},
+): Promise<void> {
   checkCaptureTables(tables, (m) => new EngineInputError(m));
   const client = await pool.connect();
   let broken = false;
@@ -226,24 +301,36 @@ export async function install(pool: pg.Pool, schema: string, tables: CaptureTabl
     await installChangelog(client);
     for (const t of tables) {
       const columns = await keyColumns(client, schema, t);
-      await withLockRetries(() =>
-        inTransaction(client, async () => {
-          await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-          await client.query(functionDdl(schema, t.table, columns));
-          // The owner, for remove(): function names are hashes.
-          await client.query(
-            `COMMENT ON FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}() IS ${literal(ownerTag(schema))}`,
-          );
-          await client.query(
-            `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE ON ${qualify(schema, t.table)}
-               FOR EACH ROW EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
-          );
-          await client.query(
-            `CREATE OR REPLACE TRIGGER ${quoteIdent(TRUNCATE_TRIGGER_NAME)} AFTER TRUNCATE ON ${qualify(schema, t.table)}
-               FOR EACH STATEMENT EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
-          );
-        }),
-      );
+      const target = {
+        schema,
+        table: t.table,
+        modes: CONFLICTS_SHARE_ROW_EXCLUSIVE,
+        action: 'install' as const,
+      };
+      await withLockRetries(client, target, options, async () => {
+        await client.query(functionDdl(schema, t.table, columns));
+        // The owner, for remove(): function names are hashes.
+        await client.query(
+          `COMMENT ON FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}() IS ${literal(ownerTag(schema))}`,
+        );
+        await client.query(
+          `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE ON ${qualify(schema, t.table)}
+             FOR EACH ROW EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
+        );
+        await client.query(
+          `CREATE OR REPLACE TRIGGER ${quoteIdent(TRUNCATE_TRIGGER_NAME)} AFTER TRUNCATE ON ${qualify(schema, t.table)}
+             FOR EACH STATEMENT EXECUTE FUNCTION ${qualify(CAPTURE_SCHEMA, functionName(schema, t.table))}()`,
+        );
+        // A trigger fires by default only while session_replication_role is 'origin'. Logical
+        // replication appliers and pg_restore/pg_dump users run as 'replica': ALWAYS captures those
+        // writes too (a missed change would leave the target silently different).
+        await client.query(
+          `ALTER TABLE ${qualify(schema, t.table)} ENABLE ALWAYS TRIGGER ${quoteIdent(TRIGGER_NAME)}`,
+        );
+        await client.query(
+          `ALTER TABLE ${qualify(schema, t.table)} ENABLE ALWAYS TRIGGER ${quoteIdent(TRUNCATE_TRIGGER_NAME)}`,
+        );
+      });
     }
   } catch (err) {
     broken = (err as { code?: unknown }).code === undefined;
@@ -257,7 +344,7 @@ export async function install(pool: pg.Pool, schema: string, tables: CaptureTabl
  * Drop the capture of one schema: its triggers, their functions and its changelog rows; the changelog
  * and the `_cutover` schema go too when no other schema's capture is left. A no-op when already gone.
  */
-export async function remove(pool: pg.Pool, schema: string): Promise<void> {
+export async function remove(pool: pg.Pool, schema: string, options: CaptureDdlOptions = {}): Promise<void> {
   const client = await pool.connect();
   try {
     const { rows: schemaRows } = await client.query(
@@ -279,16 +366,24 @@ export async function remove(pool: pg.Pool, schema: string): Promise<void> {
       [CAPTURE_SCHEMA, ownerTag(schema)],
     );
     for (const t of triggers) {
-      await withLockRetries(() =>
-        inTransaction(client, async () => {
-          await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-          await client.query(
-            `DROP TRIGGER IF EXISTS ${quoteIdent(t.trigger)} ON ${qualify(t.schema, t.table)}`,
-          );
-        }),
+      const target = {
+        schema: t.schema,
+        table: t.table,
+        modes: CONFLICTS_ACCESS_EXCLUSIVE,
+        action: 'remove' as const,
+      };
+      await withLockRetries(client, target, options, () =>
+        client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.trigger)} ON ${qualify(t.schema, t.table)}`),
       );
     }
-    const lastOne = await inTransaction(client, async () => {
+    // DROP TABLE of the changelog waits for every transaction that wrote to it: the same short waits.
+    const changelog = {
+      schema: CAPTURE_SCHEMA,
+      table: CHANGELOG_TABLE,
+      modes: CONFLICTS_ACCESS_EXCLUSIVE,
+      action: 'remove' as const,
+    };
+    const lastOne = await withLockRetries(client, changelog, options, async () => {
       const { rows: functions } = await client.query<{ name: string }>(
         `SELECT p.proname AS name FROM pg_catalog.pg_proc p
           WHERE ${owned} AND pg_catalog.obj_description(p.oid, 'pg_proc') = $2`,
@@ -296,9 +391,12 @@ export async function remove(pool: pg.Pool, schema: string): Promise<void> {
       );
       for (const f of functions)
         await client.query(`DROP FUNCTION IF EXISTS ${qualify(CAPTURE_SCHEMA, f.name)}()`);
-      const { rows: others } = await client.query(`SELECT 1 FROM pg_catalog.pg_proc p WHERE ${owned}`, [
-        CAPTURE_SCHEMA,
-      ]);
+      // Only other schemas' captures keep the changelog (a write fence's functions live here too).
+      const { rows: others } = await client.query(
+        `SELECT 1 FROM pg_catalog.pg_proc p WHERE ${owned}
+            AND pg_catalog.obj_description(p.oid, 'pg_proc') LIKE 'cutover capture of schema %'`,
+        [CAPTURE_SCHEMA],
+      );
       if (others.length) {
         await client.query(`DELETE FROM ${CHANGELOG} WHERE schema_name = $1`, [schema]);
         return false;
@@ -349,10 +447,15 @@ function formatPosition(p: Position): string {
   return JSON.stringify({ engine: 'postgres', done: p.done, batch: p.batch, after: p.after });
 }
 
-/** SQL condition (parameters $1 = done, $2 = batch, $3 = after) for rows consumed at a position. */
-const CONSUMED = `(($1::pg_snapshot IS NOT NULL AND xid < pg_snapshot_xmax($1::pg_snapshot)
-                     AND pg_visible_in_snapshot(xid, $1::pg_snapshot))
-                  OR ($2::pg_snapshot IS NOT NULL AND pg_visible_in_snapshot(xid, $2::pg_snapshot) AND id <= $3::bigint))`;
+/** SQL condition for rows consumed at a position whose done, batch and after are parameters $a, $a+1, $a+2. */
+function consumed(a: number): string {
+  const [done, batch, after] = [`$${a}::pg_snapshot`, `$${a + 1}::pg_snapshot`, `$${a + 2}::bigint`];
+  return `((${done} IS NOT NULL AND xid < pg_snapshot_xmax(${done}) AND pg_visible_in_snapshot(xid, ${done}))
+          OR (${batch} IS NOT NULL AND pg_visible_in_snapshot(xid, ${batch}) AND id <= ${after}))`;
+}
+
+/** Rows consumed at a position (parameters $1 = done, $2 = batch, $3 = after). */
+const CONSUMED = consumed(1);
 
 interface ChangeRow {
   id: string;
@@ -418,15 +521,79 @@ export async function readBatch(
   }
 }
 
-export async function trim(pool: pg.Pool, schema: string, upto: string): Promise<number> {
+export async function trim(
+  pool: pg.Pool,
+  schema: string,
+  upto: string,
+  options: TrimOptions = {},
+): Promise<number> {
   const p = parsePosition(upto);
-  const { rowCount } = await pool.query(`DELETE FROM ${CHANGELOG} WHERE schema_name = $4 AND ${CONSUMED}`, [
-    p.done,
-    p.batch,
-    p.after,
-    schema,
-  ]);
+  const params: unknown[] = [p.done, p.batch, p.after, schema];
+  let retain = '';
+  if (options.retainAfter !== undefined) {
+    // Only what was consumed at both positions goes; null retains everything.
+    if (options.retainAfter === null) return 0;
+    const r = parsePosition(options.retainAfter);
+    params.push(r.done, r.batch, r.after);
+    retain = ` AND coalesce(${consumed(5)}, false)`;
+  }
+  const { rowCount } = await pool.query(
+    `DELETE FROM ${CHANGELOG} WHERE schema_name = $4 AND ${CONSUMED}${retain}`,
+    params,
+  );
   return rowCount ?? 0;
+}
+
+/** Where a changedKeys page ends: the last (table, key jsonb text) returned. */
+function parseKeysCursor(text: string | null | undefined): { t: string; k: string } | null {
+  if (text === null || text === undefined) return null;
+  try {
+    const c = JSON.parse(text) as { engine?: unknown; t?: unknown; k?: unknown };
+    if (c?.engine === 'postgres' && typeof c.t === 'string' && typeof c.k === 'string') {
+      JSON.parse(c.k);
+      return { t: c.t, k: c.k };
+    }
+  } catch {
+    // refused below
+  }
+  throw new EngineInputError('not a PostgreSQL changedKeys cursor');
+}
+
+/**
+ * The distinct (table, key) pairs of the schema's changes not consumed at `since`, in (table, key)
+ * order. A TRUNCATE is the pair (table, JSON null), which sorts before every key (an array). Each
+ * page scans the changes after `since` once: meant for the few changes between two validations.
+ */
+export async function changedKeys(
+  pool: pg.Pool,
+  schema: string,
+  since: string | null,
+  options: ChangedKeysOptions,
+): Promise<ChangedKeysPage> {
+  checkLimit(options?.limit, (m) => new EngineInputError(m.replace('readBatch', 'changedKeys')));
+  const p = parsePosition(since);
+  const cursor = parseKeysCursor(options.after);
+  const { rows } = await pool.query<{ t: string; key_text: string }>(
+    `WITH w AS (
+       SELECT table_name, op, key, old_key FROM ${CHANGELOG}
+        WHERE schema_name = $4 AND NOT coalesce(${CONSUMED}, false)
+     ), pairs AS (
+       SELECT table_name AS t, CASE WHEN op = 'truncate' THEN 'null'::jsonb ELSE key END AS k FROM w
+       UNION
+       SELECT table_name, old_key FROM w WHERE old_key IS NOT NULL
+     )
+     SELECT pairs.t, pairs.k::text AS key_text FROM pairs
+      WHERE $5::text IS NULL OR pairs.t COLLATE "C" > $5::text COLLATE "C" OR (pairs.t = $5::text AND pairs.k > $6::jsonb)
+      ORDER BY pairs.t COLLATE "C", pairs.k LIMIT $7`,
+    [p.done, p.batch, p.after, schema, cursor?.t ?? null, cursor?.k ?? null, options.limit + 1],
+  );
+  const more = rows.length > options.limit;
+  const page = more ? rows.slice(0, options.limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    keys: page.map((r) => ({ table: r.t, key: r.key_text === 'null' ? null : decodeWireKey(r.key_text) })),
+    next: more && last ? JSON.stringify({ engine: 'postgres', t: last.t, k: last.key_text }) : null,
+  };
 }
 
 export async function lag(
@@ -448,10 +615,11 @@ export async function lag(
 export function triggerCapture(pool: pg.Pool, schema: string): ChangeCapture {
   return {
     method: 'trigger',
-    install: (tables) => install(pool, schema, tables),
+    install: (tables, options) => install(pool, schema, tables, options),
     readBatch: (position, limit) => readBatch(pool, schema, position, limit),
-    trim: (position) => trim(pool, schema, position),
+    trim: (position, options) => trim(pool, schema, position, options),
     lag: (position) => lag(pool, schema, position ?? null),
-    remove: () => remove(pool, schema),
+    changedKeys: (since, options) => changedKeys(pool, schema, since, options),
+    remove: (options) => remove(pool, schema, options),
   };
 }

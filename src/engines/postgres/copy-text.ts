@@ -15,7 +15,9 @@ export function toPgText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  // String(-0) is "0": a float8/real -0 read from the source must load as -0.
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'bigint') return String(value);
   // bytea hex format; also what a text column stores for binary data.
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
@@ -52,7 +54,7 @@ function copyValue(v: unknown): string {
   // The common wire forms first, each exactly what toPgText + escapeCopyText would give, without
   // scanning what cannot hold a special character (numbers, booleans, hex digits).
   if (typeof v === 'string') return escapeCopyText(v);
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;

@@ -94,6 +94,10 @@ export function createPool(url: string): pg.Pool {
     connectionString: url,
     max: 4,
     application_name: 'cutover',
+    // A half-open connection (failover, a dropped NAT entry) is found by TCP keepalive, not left to
+    // hang a statement while the activity's keep-alive heartbeat still reports it alive.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     types: exactTypes,
     onConnect: sessionSetup(),
   });
@@ -129,6 +133,7 @@ export function rowsOnPool(pool: pg.Pool, close: () => Promise<void> = async () 
     replaceRange: (s, t, c, k, r, rows, o) => inputErrors(pgRows.replaceRange(pool, s, t, c, k, r, rows, o)),
     upsertRows: (s, t, c, k, rows) => inputErrors(pgRows.upsertRows(pool, s, t, c, k, rows)),
     deleteRows: (s, t, k, keys) => inputErrors(pgRows.deleteRows(pool, s, t, k, keys)),
+    raw: pgRows.rawAccess(pool),
     close,
   };
 }

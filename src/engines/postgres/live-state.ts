@@ -89,6 +89,7 @@ export async function readLiveState(pool: Pool, options: LiveStateOptions = {}):
     );
     const settings: Record<string, string | null> = {};
     for (const r of settingRows) settings[r.name] = r.value;
+    Object.assign(settings, await databaseCollation(client));
 
     const privileges = await readPrivileges(client, base!.schema ?? 'public');
     const writeCounters = await databaseWriteCounters(client);
@@ -121,6 +122,32 @@ export async function readLiveState(pool: Pool, options: LiveStateOptions = {}):
   } finally {
     client.release();
   }
+}
+
+/**
+ * The database's default collation: what text orders and case-folds by where a column names no
+ * collation (the planner compares source and target). Column names differ between versions
+ * (daticulocale became datlocale in 17), so the row is read as JSON; the library's actual version
+ * (PostgreSQL 15+) says whether two servers with the same locale name may still sort differently.
+ */
+async function databaseCollation(client: ClientBase): Promise<Record<string, string | null>> {
+  const [row] = await q<{ d: Record<string, unknown>; actual: string | null }>(
+    client,
+    `SELECT to_jsonb(d) - 'datacl' AS d,
+            CASE WHEN current_setting('server_version_num')::int >= 150000
+                 THEN pg_catalog.pg_database_collation_actual_version(d.oid) END AS actual
+       FROM pg_database d WHERE d.datname = current_database()`,
+  );
+  const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+  const d = row?.d ?? {};
+  const provider = text(d.datlocprovider);
+  return {
+    database_collate: text(d.datcollate),
+    database_ctype: text(d.datctype),
+    database_locale_provider: provider === 'i' ? 'icu' : provider === 'c' ? 'libc' : provider,
+    database_icu_locale: text(d.datlocale ?? d.daticulocale),
+    database_collation_version: text(row?.actual ?? d.datcollversion),
+  };
 }
 
 async function readPrivileges(client: ClientBase, schema: string): Promise<PrivilegeCheck[]> {

@@ -2,9 +2,12 @@
 // points, keyset range reads, reads by key, and writes that are idempotent (a range replaced in one
 // transaction, upserts and deletes by key). Values are in wire form (docs/DATAPLANE.md): the pool's
 // exact result types read them, toPgText writes them. Identifiers are quoted, values are parameters.
-import type { Pool, PoolClient } from 'pg';
+import { pipeline } from 'node:stream/promises';
+import pg, { type ClientBase, type Pool, type PoolClient } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { EngineInputError } from '../errors';
 import { checkKey, checkRange, keyPositions, type Key, type KeyRange } from '../key-range';
+import type { RawChunk, RawRowAccess } from '../row-access';
 import { copyIn, toPgText } from './copy-text';
 import { qualify, quoteIdent } from './quote';
 
@@ -343,6 +346,7 @@ export async function upsertRows(
     : 'DO NOTHING';
   return run(schema, table, () =>
     inTransaction(pool, async (client) => {
+      await withoutTriggers(pool, client);
       let written = 0;
       for (const batch of batches(rows, columns.length)) {
         const p = new Params();
@@ -368,7 +372,295 @@ export async function deleteRows(
 ): Promise<number> {
   for (const k of keys) checkKey(k, key);
   if (!keys.length) return Promise.resolve(0);
-  return run(schema, table, () =>
-    inTransaction(pool, (client) => deleteKeys(client, schema, table, key, keys)),
+  return run(schema, table, async () =>
+    inTransaction(pool, async (client) => {
+      await withoutTriggers(pool, client);
+      return deleteKeys(client, schema, table, key, keys);
+    }),
   );
+}
+
+/** Whether this pool's role may set session_replication_role (superuser, or GRANT SET on it). */
+const replicaRoleAllowed = new WeakMap<Pool, Promise<boolean>>();
+
+/**
+ * The change applier writes rows by key in changelog order, not in the source's transaction order:
+ * a child may arrive before its parent, or a parent be replaced while its children stay. Foreign
+ * keys (system triggers) are therefore not checked in its transactions, as in PostgreSQL's own
+ * logical replication: the source enforced them, and the drain under the fence plus validation
+ * prove the result. cutover's capture and fence triggers are ENABLE ALWAYS and still fire. Without
+ * the right to set it, the keys stay enforced (and a violation says what to grant).
+ */
+async function withoutTriggers(pool: Pool, client: PoolClient): Promise<void> {
+  let allowed = replicaRoleAllowed.get(pool);
+  if (!allowed) {
+    allowed = client
+      .query<{ ok: boolean }>(
+        `SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+             OR (current_setting('server_version_num')::int >= 150000
+                 AND has_parameter_privilege('session_replication_role', 'SET')) AS ok`,
+      )
+      .then((r) => r.rows[0]?.ok === true);
+    replicaRoleAllowed.set(pool, allowed);
+  }
+  // Past a write fence too (the fence function lets this session through): see fence.ts.
+  await client.query(`SET LOCAL cutover.applier = 'on'`);
+  if (await allowed) await client.query(`SET LOCAL session_replication_role = replica`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passthrough (RawRowAccess): COPY text from one PostgreSQL session straight into another, never
+// parsed in Node. The text a session prints for a value depends on session settings; both sides
+// must have the same ones (checked per session, see sessionFormat), and then a value printed by the
+// source parses back as the same value on a target column of the same type (what pg_dump relies on).
+
+/** The settings that shape COPY text output and input, in a fixed order. */
+const FORMAT_SETTINGS = [
+  'server_encoding',
+  'client_encoding',
+  'DateStyle',
+  'IntervalStyle',
+  'extra_float_digits',
+  'bytea_output',
+  'TimeZone',
+  'lc_monetary',
+] as const;
+
+/** The (mapped) error a raw chunk's source failed with, for the target to report instead of its own. */
+const sourceErrors = new WeakMap<object, unknown>();
+
+/** Per session (pool clients are reused per connection): its format, read once. */
+const sessionFormats = new WeakMap<ClientBase, Promise<string | null>>();
+
+async function readSessionFormat(client: ClientBase): Promise<string | null> {
+  const { rows } = await client.query<string[]>({
+    text: `SELECT ${FORMAT_SETTINGS.map((n) => `current_setting('${n}')`).join(', ')}`,
+    rowMode: 'array',
+  });
+  const values = rows[0] ?? [];
+  const setting = Object.fromEntries(FORMAT_SETTINGS.map((n, i) => [n, String(values[i])]));
+  // UTF8 on the wire, a server encoding that validates text (SQL_ASCII stores any byte), and floats
+  // printed exactly (3: shortest exact text on 12+, 17 digits before) — else no passthrough.
+  if (
+    setting.client_encoding !== 'UTF8' ||
+    setting.server_encoding === 'SQL_ASCII' ||
+    setting.extra_float_digits !== '3'
+  )
+    return null;
+  return `postgres-copy-text ${JSON.stringify(setting)}`;
+}
+
+function sessionFormat(client: ClientBase): Promise<string | null> {
+  let format = sessionFormats.get(client);
+  if (!format) {
+    format = readSessionFormat(client);
+    sessionFormats.set(client, format);
+    format.catch(() => sessionFormats.delete(client));
+  }
+  return format;
+}
+
+async function checkFormat(client: ClientBase, format: string): Promise<void> {
+  const actual = await sessionFormat(client);
+  if (actual !== format)
+    throw new Error(
+      `a PostgreSQL session's COPY text format changed during the copy (${actual ?? 'no passthrough'}, expected ${format}): rows cannot pass through unparsed`,
+    );
+}
+
+/**
+ * A range condition with the bounds as SQL literals: COPY (query) takes no bind parameters. Each
+ * bound value is the same text a parameter would carry (toPgText), quoted by the driver's
+ * escapeLiteral, an untyped literal resolved against its key column like an untyped parameter.
+ */
+function literalRangeCondition(key: readonly string[], range: KeyRange): string {
+  const literal = (v: unknown): string => {
+    const text = toPgText(v);
+    if (text === null) throw new EngineInputError('a key holds a NULL: key columns are NOT NULL');
+    if (text.includes('\0')) throw new EngineInputError('a key value holds a NUL character');
+    return pg.escapeLiteral(text);
+  };
+  const cols = `(${columnList(key)})`;
+  const parts: string[] = [];
+  if (range.lower) parts.push(`${cols} > (${range.lower.map(literal).join(', ')})`);
+  if (range.upper) parts.push(`${cols} <= (${range.upper.map(literal).join(', ')})`);
+  return parts.length ? parts.join(' AND ') : 'TRUE';
+}
+
+/** The COPY text format of the pool's sessions (one session asked; every read or write checks its own). */
+export async function copyFormat(pool: Pool): Promise<string | null> {
+  const client = await pool.connect();
+  try {
+    return await sessionFormat(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** The key of the n-th row of the range in key order, or null when it holds fewer than n rows. */
+export async function nthKey(
+  pool: Pool,
+  schema: string,
+  table: string,
+  key: string[],
+  range: KeyRange,
+  n: number,
+): Promise<Key | null> {
+  checkRange(range, key);
+  if (!Number.isInteger(n) || n < 1)
+    throw new EngineInputError(`row count must be a positive integer, not ${n}`);
+  return run(schema, table, async () => {
+    const p = new Params();
+    const where = rangeCondition(key, range, p);
+    const [row] = await queryArrays(
+      pool,
+      `SELECT ${columnList(key)} FROM ${qualify(schema, table)} WHERE ${where} ORDER BY ${orderBy(key)} LIMIT 1 OFFSET ${n - 1}`,
+      p.values,
+    );
+    return (row as Key | undefined) ?? null;
+  });
+}
+
+/**
+ * Start `COPY (SELECT columns FROM table WHERE range ORDER BY key) TO STDOUT` on a session of its
+ * own: one statement, so the chunk is one consistent snapshot. The session goes back to the pool
+ * when the COPY has completed, or is closed when the chunk is destroyed or fails.
+ */
+export async function readRangeCopy(
+  pool: Pool,
+  schema: string,
+  table: string,
+  columns: string[],
+  key: string[],
+  range: KeyRange,
+  format: string,
+): Promise<RawChunk> {
+  checkRange(range, key);
+  if (!columns.length) throw new EngineInputError('readRange needs at least one column');
+  const client = await pool.connect();
+  let released = false;
+  const release = (err?: Error) => {
+    if (released) return;
+    released = true;
+    client.release(err);
+  };
+  try {
+    await checkFormat(client, format);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const stream = client.query(
+    copyTo(
+      `COPY (SELECT ${columnList(columns)} FROM ${qualify(schema, table)} WHERE ${literalRangeCondition(key, range)} ORDER BY ${orderBy(key)}) TO STDOUT`,
+    ),
+  );
+  let fail: (err: unknown) => void = () => undefined;
+  const rows = new Promise<number>((resolve, reject) => {
+    fail = reject;
+    stream.on('error', (err) => {
+      // A failed or destroyed COPY leaves the session in no known state: close it.
+      release(err);
+      const mapped = inputErrors(err, schema, table);
+      sourceErrors.set(stream, mapped);
+      reject(mapped);
+    });
+    // The driver calls this once the server is ready for the next query: the COPY has completed
+    // and its row count (CommandComplete) is known. (After an error it is called too: ignored.)
+    (stream as unknown as { handleReadyForQuery: () => void }).handleReadyForQuery = () => {
+      if (released) return;
+      release();
+      resolve(stream.rowCount);
+    };
+  });
+  rows.catch(() => undefined);
+  return {
+    stream,
+    rows,
+    destroy(err?: Error) {
+      if (released) return;
+      const why = err ?? new Error('the chunk read was stopped');
+      stream.destroy();
+      release(why);
+      fail(why);
+    },
+  };
+}
+
+/**
+ * Delete the range and load a raw chunk from another PostgreSQL into it, in one transaction (see
+ * replaceRange). The chunk's bytes go from the source's socket to this one without being parsed;
+ * the row counts of both COPY commands must agree. Returns rows loaded and bytes streamed.
+ */
+export async function replaceRangeFromCopy(
+  pool: Pool,
+  schema: string,
+  table: string,
+  columns: string[],
+  key: string[],
+  range: KeyRange,
+  openChunk: () => Promise<RawChunk>,
+  format: string,
+): Promise<{ rows: number; bytes: number }> {
+  // The source session is opened only once this transaction holds its target session (target
+  // first, then source, always): a source session streaming a chunk always has a target that reads
+  // it, so slices waiting on either pool can never hold each other up, whatever the concurrency.
+  let chunk: Promise<RawChunk> | null = null;
+  // Whatever happens here, the chunk's source session is either read to the end or closed.
+  const abandon = async (err: unknown) =>
+    chunk?.then(
+      (c) => c.destroy(err instanceof Error ? err : new Error(String(err))),
+      () => undefined,
+    );
+  try {
+    checkRange(range, key);
+    keyPositions(columns, key);
+    return await run(schema, table, () =>
+      inTransaction(pool, async (client) => {
+        await checkFormat(client, format);
+        // The source starts its COPY while the range is deleted here.
+        chunk = openChunk();
+        chunk.catch(() => undefined);
+        const p = new Params();
+        await client.query(
+          `DELETE FROM ${qualify(schema, table)} WHERE ${rangeCondition(key, range, p)}`,
+          p.values,
+        );
+        const source = await chunk;
+        let bytes = 0;
+        source.stream.on('data', (b: Buffer) => (bytes += b.length));
+        const into = client.query(
+          copyFrom(`COPY ${qualify(schema, table)} (${columnList(columns)}) FROM STDIN`),
+        );
+        try {
+          await pipeline(source.stream, into);
+        } catch (err) {
+          // A source failure surfaces here as the stream's error: report it as the source's (a
+          // missing source table must not read as a missing target table).
+          const fromSource = sourceErrors.get(source.stream);
+          if (fromSource instanceof EngineInputError) throw fromSource;
+          throw err;
+        }
+        const sent = await source.rows;
+        if (sent !== into.rowCount)
+          throw new Error(
+            `COPY passthrough into ${qualify(schema, table)}: the source sent ${sent} rows, the target loaded ${into.rowCount}`,
+          );
+        return { rows: into.rowCount, bytes };
+      }),
+    );
+  } catch (err) {
+    await abandon(err);
+    throw err;
+  }
+}
+
+/** RawRowAccess on a pool: the engine's rows() exposes it as `raw`. */
+export function rawAccess(pool: Pool): RawRowAccess {
+  return {
+    format: () => copyFormat(pool),
+    nthKey: (s, t, k, r, n) => nthKey(pool, s, t, k, r, n),
+    readRange: (s, t, c, k, r, f) => readRangeCopy(pool, s, t, c, k, r, f),
+    replaceRange: (s, t, c, k, r, chunk, f) => replaceRangeFromCopy(pool, s, t, c, k, r, chunk, f),
+  };
 }
