@@ -9,6 +9,7 @@
 //   copyTables      every table, slices in parallel; checkpoint in, checkpoint per chunk out
 //   catchUpChanges  apply the changelog until the lag is zero (or a batch limit)  -> position
 //   validateTables  validateTable per table                                  -> reports
+//   validateTableKeys  validateKeys: given source keys of one table (e.g. changed ones) -> report
 //   removeCapture   drop the changelog and triggers
 //
 // Order: with foreign keys on the target (post-load) the applier could upsert a child before its
@@ -31,6 +32,7 @@ import { openRowsEngine, type RowsEngine } from './copy/rows-engine';
 import { translateSchema, type TranslateInput } from './schema/translate';
 import { canonicalColumns, type CanonicalColumn } from './validate/canonical';
 import { keyTranslation } from './validate/keys';
+import { validateKeys, type KeysValidationReport } from './validate/keys-validator';
 import { rangeReaderFrom } from './validate/readers';
 import { keyModeFor, validateTable, type TableValidationReport } from './validate/validator';
 import { keyTranslator, rowTranslator, type ColumnConversion, type ZeroDatePolicy } from './values';
@@ -137,6 +139,9 @@ function tableWork(job: PipelineJob, prepared: PreparedSchema, name: string): Ta
   const targetTypes = Object.fromEntries(copied.map((c) => [c.source, c.targetType]));
   const canonical = canonicalColumns(job.source.kind, job.target.kind, model, targetTypes, {
     exclude: model.columns.map((c) => c.name).filter((n) => !(n in targetTypes)),
+    zeroDates: job.zeroDates
+      ? Object.fromEntries(model.columns.map((c) => [c.name, job.zeroDates!]))
+      : undefined,
   });
   return {
     model,
@@ -231,6 +236,11 @@ export async function copyTables(
         key: w.key,
         translateRow: w.translateRow,
         translateKey: w.translateKey,
+        // Identical types on both sides (and no translation) let chunks pass through undecoded.
+        columnTypes: {
+          source: w.columns.map((c) => w.model.columns.find((m) => m.name === c)!.nativeType),
+          target: w.columns.map((c) => w.targetTypes[c]!),
+        },
         concurrency: options.concurrency,
         split: options.split,
         chunk: options.chunk,
@@ -344,6 +354,7 @@ export async function validateTables(
           columns: w.canonical,
           key: w.key,
           toTargetKey: keys.toTargetKey,
+          toSourceKey: keys.toSourceKey,
           chunkRows: options.chunkRows,
           recheckAttempts: options.recheckAttempts,
           recheckDelayMs: options.recheckDelayMs,
@@ -356,10 +367,50 @@ export async function validateTables(
   return reports;
 }
 
+/**
+ * validateKeys over source keys of one table (rows changed since a point, or any suspects): both
+ * sides read by key, compared canonically, differences re-checked; validateTable's report shape.
+ */
+export async function validateTableKeys(
+  job: PipelineJob,
+  prepared: PreparedSchema,
+  table: string,
+  keys: Iterable<Key> | AsyncIterable<Key>,
+  options: ValidateTablesOptions & {
+    sampleLimit?: number;
+    beforeRecheck?: (attempt: number) => Promise<void>;
+  } = {},
+): Promise<KeysValidationReport> {
+  const source = openRowsEngine(job.source.kind, job.source.url);
+  const target = openRowsEngine(job.target.kind, job.target.url);
+  try {
+    const w = tableWork(job, prepared, table);
+    return await validateKeys({
+      source: { reader: readerOf(source), table: { schema: job.source.schema, table } },
+      target: {
+        reader: readerOf(target),
+        table: { schema: job.target.schema, table: w.translated.target },
+      },
+      columns: w.canonical,
+      key: w.key,
+      keys,
+      toTargetKey: keyTranslation(job.source.kind, job.target.kind, w.model, w.key, w.targetTypes)
+        .toTargetKey,
+      batchRows: options.chunkRows,
+      sampleLimit: options.sampleLimit,
+      recheckAttempts: options.recheckAttempts,
+      recheckDelayMs: options.recheckDelayMs,
+      beforeRecheck: options.beforeRecheck,
+    });
+  } finally {
+    await Promise.allSettled([source.close(), target.close()]);
+  }
+}
+
 /** A reader over a shared RowsEngine: closing is left to the owner. */
 function readerOf(rows: RowsEngine) {
-  const { readRange, readByKeys } = rangeReaderFrom(rows);
-  return { readRange, readByKeys };
+  const { readRange, readByKeys, raw } = rangeReaderFrom(rows);
+  return { readRange, readByKeys, raw };
 }
 
 export interface RunPipelineOptions {

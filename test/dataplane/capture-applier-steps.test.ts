@@ -29,6 +29,7 @@ function setup(changes: CapturedChange[], sourceRows: unknown[][]) {
       return changes.length;
     },
     lag: async () => ({ rowsBehind: 0, secondsBehind: 0 }),
+    changedKeys: async () => ({ keys: [], next: null }),
     remove: async () => undefined,
   };
   const unused = async (): Promise<never> => {

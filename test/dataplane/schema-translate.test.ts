@@ -72,7 +72,7 @@ test('BIGINT UNSIGNED AUTO_INCREMENT: an owned sequence, set past the maximum an
   assert.deepEqual(finalize!.reset, { table: 'big', column: 'id', sequence: 'big_id_seq', floor: '77' });
   assert.match(
     finalize!.sql,
-    /setval\('"public"\."big_id_seq"'::regclass, GREATEST\(COALESCE\(max\("id"\), 0\) \+ 1, 77\)/,
+    /'"public"\."big_id_seq"'::regclass AS seq, GREATEST\(COALESCE\(max\("id"\), 0\)::numeric \+ 1, 77\)/,
   );
 });
 

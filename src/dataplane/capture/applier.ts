@@ -10,7 +10,7 @@
 // to 'A' under a _ci collation, reading 'a' returns the row keyed 'A', so 'a' counts as gone and is
 // deleted on the target while 'A' is upserted. Deletes run before upserts so that a target whose own
 // collation folds 'a' and 'A' together ends with the row.
-import type { CaptureLag, ChangeCapture } from '../../engines/capture';
+import type { CaptureLag, CapturedChange, ChangeCapture } from '../../engines/capture';
 import { FULL_RANGE, keyPositions, keyToJson, type Key } from '../../engines/key-range';
 import type { RowsEngine } from '../copy/rows-engine';
 
@@ -40,6 +40,11 @@ export interface ApplierOptions {
   tables: ApplierTable[];
   /** Changelog rows per batch (default 1000). */
   batchSize?: number;
+  /**
+   * Passed to every trim (TrimOptions.retainAfter): changes consumed after this position stay in the
+   * changelog for changedKeys(retainAfter); null keeps every change; absent, applied changes go.
+   */
+  retainAfter?: string | null;
 }
 
 export interface ApplyResult {
@@ -101,14 +106,46 @@ function plans(options: ApplierOptions): Map<string, Plan> {
 
 const keyId = (key: Key): string => JSON.stringify(keyToJson(key));
 
-/**
- * Apply one batch of captured changes and trim it. Returns the position to continue from; with no
- * changes pending it returns quickly with `changes: 0`.
- */
-export async function applyBatch(options: ApplierOptions, position: string | null): Promise<ApplyResult> {
-  const byTable = plans(options);
-  const batch = await options.capture.readBatch(position, options.batchSize ?? 1000);
+/** A unique-key violation on the target (MySQL ER_DUP_ENTRY, PostgreSQL unique_violation). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || e?.code === '23505';
+}
 
+/**
+ * The conflict, without the value the server quotes (row data may be personal: failures end up in
+ * Temporal's history), naming the unique key.
+ */
+function uniqueConflict(err: unknown, ahead: number): Error {
+  const e = err as { constraint?: unknown; sqlMessage?: unknown; message?: unknown };
+  const key =
+    typeof e.constraint === 'string'
+      ? e.constraint
+      : (/for key '(.*)'$/s.exec(String(e.sqlMessage ?? e.message ?? ''))?.[1] ?? 'unknown');
+  return new Error(
+    `the target refused a row from the source: another target row holds its value of unique key ${JSON.stringify(key)}, ` +
+      `and no change in the changelog (read ahead ${ahead} batches) moves that row; the target's unique key ` +
+      'may fold values the source keeps apart (collation), or rows were written on the target by something else',
+  );
+}
+
+/** How many further batches one apply may read ahead to resolve a unique-key conflict. */
+const READ_AHEAD_BATCHES = 20;
+
+interface Applied {
+  keys: number;
+  upserted: number;
+  deleted: number;
+  truncations: number;
+}
+
+/** Converge the target on every key of `changes` (see the header); nothing is trimmed here. */
+async function applyChanges(
+  options: ApplierOptions,
+  byTable: Map<string, Plan>,
+  changes: readonly CapturedChange[],
+): Promise<Applied> {
+  const batch = { changes };
   // Distinct keys per table: the new key of every change and the old key of a key change.
   const pending = new Map<string, Map<string, Key>>();
   const truncated = new Set<string>();
@@ -178,15 +215,51 @@ export async function applyBatch(options: ApplierOptions, position: string | nul
       );
   }
 
+  return { keys: keyCount, upserted, deleted, truncations };
+}
+
+/**
+ * Apply one batch of captured changes and trim it. Returns the position to continue from; with no
+ * changes pending it returns quickly with `changes: 0`.
+ *
+ * A target with a secondary UNIQUE key (reverse replication into the old source; a target whose
+ * post-load phase ran) can refuse a row read from the source now: its value may still be held on
+ * the target by another row whose own change lies in a later batch (the source row took the value
+ * after the batch was read). That other row's change is in the changelog (its copy on the target is
+ * older than the source's current state), so the applier reads ahead, up to READ_AHEAD_BATCHES
+ * batches, and converges the union of their keys, which frees the value. A conflict that remains
+ * with nothing more to read (a target whose collation folds values the source keeps apart, or rows
+ * written on the target by someone else) fails, and nothing is trimmed.
+ */
+export async function applyBatch(options: ApplierOptions, position: string | null): Promise<ApplyResult> {
+  const byTable = plans(options);
+  const limit = options.batchSize ?? 1000;
+  const batch = await options.capture.readBatch(position, limit);
+  let applied: Applied;
+  for (let ahead = 0; ; ahead++) {
+    try {
+      applied = await applyChanges(options, byTable, batch.changes);
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (ahead >= READ_AHEAD_BATCHES) throw uniqueConflict(err, ahead);
+      const more = await options.capture.readBatch(batch.position, limit);
+      if (!more.changes.length) throw uniqueConflict(err, ahead);
+      batch.changes.push(...more.changes);
+      batch.position = more.position;
+    }
+  }
+
   // Only now, with the target committed, may the changes go.
-  if (batch.changes.length) await options.capture.trim(batch.position);
+  if (batch.changes.length)
+    await options.capture.trim(
+      batch.position,
+      options.retainAfter === undefined ? undefined : { retainAfter: options.retainAfter },
+    );
   return {
     position: batch.position,
     changes: batch.changes.length,
-    keys: keyCount,
-    upserted,
-    deleted,
-    truncations,
+    ...applied,
   };
 }
 

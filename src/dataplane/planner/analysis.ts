@@ -18,6 +18,8 @@ export interface Analysis {
   dependencies: DependencyReport;
   manualItems: PlanReport['manualItems'];
   findings: Finding[];
+  /** The data probes' answers per table (only tables that were probed): the DDL translation uses them. */
+  probes: Record<string, ProbeResult[]>;
 }
 
 export interface AnalyzeOptions {
@@ -62,6 +64,7 @@ export async function analyzeSchema(
   const tables = selectedTables(source, options.include, options.exclude);
   const findings: Finding[] = [];
   const plans: TablePlan[] = [];
+  const probed: Record<string, ProbeResult[]> = {};
 
   let done = 0;
   for (const table of tables) {
@@ -69,6 +72,7 @@ export async function analyzeSchema(
     const results =
       options.probed?.[table.name] ??
       (probes.length ? await engine.probe(source.schema, table.name, probes) : []);
+    if (results.length) probed[table.name] = results;
     const { plan, findings: tableFindings } = analyzeTable(from, to, table, results, source);
     findings.push(...tableFindings);
     plans.push({
@@ -128,6 +132,7 @@ export async function analyzeSchema(
     dependencies,
     manualItems: from === to ? [] : manualItems(source, new Set(tables.map((t) => t.name))),
     findings,
+    probes: probed,
   };
 }
 

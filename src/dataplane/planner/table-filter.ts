@@ -14,7 +14,13 @@ export interface TableSelection {
   unmatched: string[];
 }
 
+/** cutover's own tables (changelog, routing, fence state) are never migrated. */
+export function isCutoverTable(name: string): boolean {
+  return name.startsWith('_cutover_');
+}
+
 export function selectTables(all: string[], include: string[], exclude: string[]): TableSelection {
+  all = all.filter((t) => !isCutoverTable(t));
   const inc = include.map(globToRegExp);
   const exc = exclude.map(globToRegExp);
   const selected = all.filter((t) => inc.some((r) => r.test(t)) && !exc.some((r) => r.test(t)));

@@ -97,6 +97,7 @@ export function liveFindings(
       mitigation: 'point the target connection at a writable primary',
     });
   }
+  out.push(...collationFindings(source, target));
   const logical =
     source.engine === 'postgres'
       ? source.settings.wal_level === 'logical'
@@ -109,6 +110,74 @@ export function liveFindings(
       : `trigger-based capture will be used (log-based capture would need ${source.engine === 'postgres' ? 'wal_level=logical' : 'log_bin=ON and binlog_format=ROW'})`,
     mitigation: 'none needed: triggers add one changelog insert per written row on the source',
   });
+  return out;
+}
+
+/** How a PostgreSQL database sorts text by default, for a finding: "libc C.UTF-8", "icu en-US". */
+function defaultOrder(s: SideState): string {
+  const provider = s.settings.database_locale_provider ?? 'libc';
+  return provider === 'icu'
+    ? `icu ${s.settings.database_icu_locale ?? '?'}`
+    : `${provider} ${s.settings.database_collate ?? '?'}`;
+}
+
+/**
+ * PostgreSQL -> PostgreSQL: the databases' default collations (pg_database datcollate/datctype, the
+ * locale provider and the collation library's version). Text columns without an explicit COLLATE
+ * take the target's default, so they order and case-fold by it after cutover. The move itself
+ * stays exact: the copier and the validator handle text keys by key set, never by range (see
+ * src/dataplane/validate/validator.ts), and deterministic collations (every database default is
+ * one) call two strings equal only when their bytes are, so unique keys accept the same values.
+ */
+export function collationFindings(source: SideState, target: SideState): Finding[] {
+  if (source.engine !== 'postgres' || target.engine !== 'postgres') return [];
+  const s = source.settings;
+  const t = target.settings;
+  if (s.database_collate === undefined || t.database_collate === undefined) return [];
+  const out: Finding[] = [];
+  const orderDiffers = defaultOrder(source) !== defaultOrder(target);
+  const ctypeDiffers = s.database_ctype !== t.database_ctype;
+  if (orderDiffers || ctypeDiffers) {
+    const what = [
+      orderDiffers
+        ? `sorts text by ${defaultOrder(source)} on the source and by ${defaultOrder(target)} on the target`
+        : null,
+      ctypeDiffers
+        ? `classifies characters by LC_CTYPE ${s.database_ctype ?? '?'} on the source and ${t.database_ctype ?? '?'} on the target`
+        : null,
+    ].filter((x) => x !== null);
+    out.push({
+      severity: 'medium',
+      code: 'DEFAULT_COLLATION_DIFFERS',
+      finding:
+        `the target database's default collation differs from the source's: it ${what.join(', and ')}. ` +
+        'Text columns without an explicit COLLATE get the target default: ' +
+        (orderDiffers
+          ? 'ORDER BY, range conditions (<, BETWEEN, keyset pagination) and text indexes return rows in another order, and LIKE prefix searches may stop using plain indexes; '
+          : '') +
+        (ctypeDiffers
+          ? 'lower(), upper(), ILIKE and regular-expression classes may treat non-ASCII letters differently, so a unique index on lower(column) can accept or reject other values (its build after the load can fail); '
+          : '') +
+        'the copy and the validation stay exact (text keys are copied and compared by key set, not by range), and plain unique keys accept the same values (default collations compare equality byte by byte)',
+      mitigation: `create the target database with the source's locale (CREATE DATABASE ... TEMPLATE template0 ${
+        (s.database_locale_provider ?? 'libc') === 'icu'
+          ? `LOCALE_PROVIDER icu ICU_LOCALE '${s.database_icu_locale ?? ''}' `
+          : ''
+      }LC_COLLATE '${s.database_collate ?? ''}' LC_CTYPE '${s.database_ctype ?? ''}'), or accept the target's order after checking the queries that sort, range-scan or case-fold text`,
+    });
+  } else if (
+    s.database_collation_version &&
+    t.database_collation_version &&
+    s.database_collation_version !== t.database_collation_version
+  ) {
+    out.push({
+      severity: 'low',
+      code: 'COLLATION_VERSION_DIFFERS',
+      finding: `both databases sort text by ${defaultOrder(source)}, but with different collation library versions (${s.database_collation_version} on the source, ${t.database_collation_version} on the target): some strings may sort in another order after cutover; the target's indexes are built by its own library, so they are consistent, and the copy and validation compare text keys by key set`,
+      mitigation:
+        'usually nothing; if the application depends on the exact order of unusual strings (punctuation, mixed scripts), compare ORDER BY results on both sides',
+    });
+  }
   return out;
 }
 

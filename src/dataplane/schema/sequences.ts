@@ -55,13 +55,21 @@ export function resetSequences(ctx: TranslationContext, table: TableModel, colum
     const reset: SequenceReset = { table: table.name, column: c.name, sequence: c.sequence, floor };
     if (to === 'postgres') {
       const seq = c.sequence
-        ? `${d.lit(qt(c.sequence))}::regclass`
+        ? d.lit(qt(c.sequence))
         : `pg_get_serial_sequence(${d.lit(qt(table.name))}, ${d.lit(c.name)})`;
+      // The next value is max + 1 (or the source's next value), in numeric so a bigint at its maximum
+      // does not overflow. Past the sequence's maximum (the column already holds its type's maximum)
+      // the sequence is left at the maximum, used up: the next nextval() fails as it would have on
+      // the source, instead of the finalize failing.
+      const next = `GREATEST(COALESCE(max(${d.q(c.name)}), 0)::numeric + 1, ${floor})`;
       push(
         finalize,
         'finalize',
         `${c.sequence ? `sequence ${c.sequence}` : `identity of ${table.name}.${c.name}`} set past max(${c.name})`,
-        `SELECT setval(${seq}, GREATEST(COALESCE(max(${d.q(c.name)}), 0) + 1, ${floor})::bigint, false) FROM ${qt(table.name)}`,
+        `SELECT CASE WHEN v.next > s.seqmax THEN setval(v.seq, s.seqmax, true)` +
+          ` ELSE setval(v.seq, GREATEST(v.next, s.seqmin)::bigint, false) END` +
+          ` FROM (SELECT ${seq}::regclass AS seq, ${next} AS next FROM ${qt(table.name)}) v` +
+          ` JOIN pg_catalog.pg_sequence s ON s.seqrelid = v.seq`,
         { kind: 'sequence-value', name: c.sequence ?? c.name, table: table.name },
         reset,
       );

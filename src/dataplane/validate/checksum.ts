@@ -114,8 +114,8 @@ function encodersFor(columns: readonly CanonicalColumn[], side: Side): ValueEnco
 
 /**
  * Hash the rows (values in `columns` order) read on one side. Each value is encoded once; the key
- * text is the JSON array of the key columns' tokens, exactly canonicalKey's, and the row text the
- * JSON array of all tokens, exactly canonicalRow's.
+ * text is the JSON array of the key columns' tokens, exactly canonicalKey's; the row hash covers
+ * that key text and every token (joinTokens), so equal hashes mean equal canonical rows.
  */
 export function hashRows(
   columns: readonly CanonicalColumn[],
@@ -140,11 +140,25 @@ export function hashRows(
       keyTokens[j] = tokens[at]!;
     }
     const k = JSON.stringify(keyTokens);
-    const h = rowHash(k, JSON.stringify(tokens));
+    const h = rowHash(k, joinTokens(tokens, n));
     digest.add(h);
     out.set(k, { key, hash: h });
   }
   return { digest, rows: out };
+}
+
+/**
+ * A row's tokens as one unambiguous text: each token prefixed by its length. Cheaper than the JSON
+ * array (no re-escaping of tokens that are JSON themselves); used only where both sides' texts are
+ * compared with each other in one run (row hashes, sequence digests), never as a canonical key.
+ */
+function joinTokens(tokens: readonly string[], n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    const t = tokens[i]!;
+    out += t.length + ':' + t;
+  }
+  return out;
 }
 
 /** A side's rows of a chunk hashed as one sequence, in the order read (see sequenceDigest). */
@@ -154,9 +168,8 @@ export interface SequenceDigest {
 }
 
 /**
- * MD5 over the sequence of (canonical key, canonical row) texts in the order read, joined so the
- * sequence can be read back unambiguously (the texts are JSON arrays, which hold no raw NUL or
- * newline). Equal sequence digests mean the same rows in the same order, up to a 128-bit collision;
+ * MD5 over the sequence of rows' token texts (joinTokens: every token, the key columns' among them)
+ * in the order read; length prefixes make the sequence unambiguous. Equal sequence digests mean the same rows in the same order, up to a 128-bit collision;
  * in range mode both sides read a chunk in the same key order, so a matching chunk costs one hash
  * per side instead of one per row. Unequal ones say nothing more: the caller then falls back to
  * hashRows and diffRows, which find the differing keys whatever the order.
@@ -169,16 +182,13 @@ export function sequenceDigest(
 ): SequenceDigest {
   const enc = encodersFor(columns, side);
   const n = columns.length;
-  const kn = keyAt.length;
   const tokens: string[] = new Array<string>(n);
-  const keyTokens: string[] = new Array<string>(kn);
   const parts: string[] = new Array<string>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     if (row.length !== n) throw new Error(`row has ${row.length} values for ${n} columns`);
     for (let i = 0; i < n; i++) tokens[i] = enc[i]!(row[i]);
-    for (let j = 0; j < kn; j++) keyTokens[j] = tokens[keyAt[j]!]!;
-    parts[r] = JSON.stringify(keyTokens) + '\u0000' + JSON.stringify(tokens);
+    parts[r] = joinTokens(tokens, n);
   }
   return { count: rows.length, hash: hash('md5', parts.join('\n'), 'latin1') };
 }

@@ -1,6 +1,7 @@
 // Cross-engine validation: canonical row encoding (canonical.ts), row hashes and chunk digests
 // (checksum.ts), chunked resumable table validation with drill-down and re-check (validator.ts),
-// and RangeReaders over the engines' row access (readers.ts).
+// validation of an explicit set of keys (keys-validator.ts), and RangeReaders over the engines' row
+// access (readers.ts).
 export {
   canonicalColumn,
   canonicalColumns,
@@ -10,12 +11,20 @@ export {
   type CanonicalColumn,
   type Domain,
 } from './canonical';
-export { keyTranslation, type KeyTranslation } from './keys';
-export { openRangeReader, rangeReaderFrom, type ClosableRangeReader } from './readers';
+export { keyTranslation, targetColumnModel, type KeyTranslation } from './keys';
+export {
+  emptyKeysTotals,
+  validateKeys,
+  type KeysValidationReport,
+  type KeysValidationTotals,
+  type ValidateKeysOptions,
+} from './keys-validator';
+export { openRangeReader, rangeReaderFrom, rawReaderFrom, type ClosableRangeReader } from './readers';
 export {
   keyModeFor,
   validateTable,
   type RangeReader,
+  type RawRangeReader,
   type TableRef,
   type TableValidationReport,
   type ValidateTableOptions,

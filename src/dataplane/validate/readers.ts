@@ -3,7 +3,7 @@
 // validator reads exactly as the copier does and can share its pools.
 import { openRowsEngine, type RowsEngine } from '../copy/rows-engine';
 import type { EngineKind } from '../../engines/model';
-import type { RangeReader } from './validator';
+import type { RangeReader, RawRangeReader } from './validator';
 
 export interface ClosableRangeReader extends RangeReader {
   close(): Promise<void>;
@@ -15,6 +15,7 @@ export function rangeReaderFrom(rows: RowsEngine): ClosableRangeReader {
     readRange: (t, columns, key, range, limit) =>
       rows.readRange(t.schema, t.table, columns, key, range, limit),
     readByKeys: (t, columns, key, keys) => rows.readByKeys(t.schema, t.table, columns, key, keys),
+    raw: rawReaderFrom(rows),
     close: () => rows.close(),
   };
 }
@@ -22,4 +23,19 @@ export function rangeReaderFrom(rows: RowsEngine): ClosableRangeReader {
 /** A reader for one connection URL; close() ends its pool. */
 export function openRangeReader(kind: EngineKind, url: string): ClosableRangeReader {
   return rangeReaderFrom(openRowsEngine(kind, url));
+}
+
+/** The validator's view of RowsEngine.raw, column names renamed by `rename` (source -> target). */
+export function rawReaderFrom(
+  rows: RowsEngine,
+  rename: (name: string) => string = (n) => n,
+): RawRangeReader | undefined {
+  const raw = rows.raw;
+  if (!raw) return undefined;
+  return {
+    format: () => raw.format(),
+    nthKey: (t, key, range, n) => raw.nthKey(t.schema, t.table, key.map(rename), range, n),
+    readRange: (t, columns, key, range, format) =>
+      raw.readRange(t.schema, t.table, columns.map(rename), key.map(rename), range, format),
+  };
 }

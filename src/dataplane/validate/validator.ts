@@ -25,6 +25,16 @@
 // Rows are hashed here, not by checksum SQL on each server: the two engines print the same data
 // differently (floats, JSON, timestamps, booleans), so only the canonical encoding hashes alike.
 //
+// Raw chunks. Between two databases of one engine whose compared columns have identical types and
+// whose sessions print values identically (RawRowAccess.format: PostgreSQL COPY text with the same
+// encodings, DateStyle, IntervalStyle, extra_float_digits 3, bytea_output, TimeZone), range mode
+// cuts each chunk by key on the source (nthKey), streams the range from both sides in that format
+// and compares an MD5 of the bytes and the row counts: nothing is parsed or encoded in Node. Equal
+// bytes mean equal printed values, of the same types, hence equal wire values and canonical forms,
+// so such a chunk matches. A chunk whose bytes differ is read again as rows and compared
+// canonically like any other (JSON key order or CHAR padding may still make it match), with the
+// same re-check, so raw chunks never report a difference the row path would not.
+//
 // Drill-down is immediate: both sides' rows of a chunk are hashed by canonical key (checksum.ts);
 // equal chunk digests mean the chunk matches, otherwise the per-key hashes give the keys. Keys that
 // differ are re-read by key on both sides after `beforeRecheck` (wait for the change applier to
@@ -35,7 +45,10 @@
 // Progress: after every chunk `onProgress` receives a JSON-safe checkpoint (the phase, the last
 // validated key, the totals so far). Passing it back as `checkpoint` resumes after that key: the
 // validated part is not read again.
+import { createHash } from 'node:crypto';
 import { keyFromJson, keyToJson, type JsonKey, type Key, type KeyRange } from '../../engines/key-range';
+import type { RawChunk } from '../../engines/row-access';
+import { ValueProblem, ValueTranslationError } from '../values';
 import type { CanonicalColumn } from './canonical';
 import {
   canonicalKey,
@@ -71,6 +84,24 @@ export interface RangeReader {
   ): Promise<unknown[][]>;
   /** Rows whose key is one of `keys` (any order; absent keys are simply not returned). */
   readByKeys(table: TableRef, columns: string[], key: string[], keys: Key[]): Promise<unknown[][]>;
+  /** The engine's raw format (RowsEngine.raw: PostgreSQL COPY text), when it has one. */
+  raw?: RawRangeReader;
+}
+
+/** RowsEngine.raw as the validator uses it (see "Raw chunks" at the top). */
+export interface RawRangeReader {
+  /** The sessions' raw format; null when values cannot be compared exactly in it. */
+  format(): Promise<string | null>;
+  /** Key of the n-th row of the range in key order, or null when it holds fewer than n rows. */
+  nthKey(table: TableRef, key: string[], range: KeyRange, n: number): Promise<Key | null>;
+  /** Every row of the range in key order in the raw format, as one statement. */
+  readRange(
+    table: TableRef,
+    columns: string[],
+    key: string[],
+    range: KeyRange,
+    format: string,
+  ): Promise<RawChunk>;
 }
 
 export type ValidationPhase = 'rows' | 'extras' | 'done';
@@ -144,9 +175,15 @@ export interface ValidateTableOptions {
   recheckDelayMs?: number;
   /** Key column values from source wire form to target wire form (default: unchanged). */
   toTargetKey?: (key: Key) => Key;
+  /**
+   * Target wire form back to source wire form (default: unchanged), for target keys looked up on the
+   * source: the extras phase of key-set mode and re-checks of extra rows (see keys.ts).
+   */
   toSourceKey?: (key: Key) => Key;
   /** Force a mode; by default range mode when every key column orders alike on both engines. */
   keyMode?: 'range' | 'key-set';
+  /** Compare chunks in the engines' raw format where possible (default true; see the top). */
+  raw?: boolean;
   checkpoint?: ValidationCheckpoint | null;
   onProgress?: (checkpoint: ValidationCheckpoint) => void | Promise<void>;
 }
@@ -174,7 +211,7 @@ export function keyModeFor(columns: readonly CanonicalColumn[], key: readonly st
   return safe ? 'range' : 'key-set';
 }
 
-function emptyTotals(): ValidationTotals {
+export function emptyTotals(): ValidationTotals {
   return {
     sourceRows: 0,
     targetRows: 0,
@@ -220,6 +257,23 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       };
   const totals = cp.totals;
 
+  /**
+   * Target keys in source form, to look them up on the source. A key that has no source form (a
+   * value the source's type cannot hold) cannot be on the source: it is left out of the lookup, so
+   * it stays an extra row, instead of failing the validation.
+   */
+  const sourceForms = (keys: readonly Key[]): Key[] => {
+    const out: Key[] = [];
+    for (const k of keys) {
+      try {
+        out.push(toSource(k));
+      } catch (err) {
+        if (!(err instanceof ValueProblem || err instanceof ValueTranslationError)) throw err;
+      }
+    }
+    return out;
+  };
+
   const sample = (list: JsonKey[], keys: unknown[][]): void => {
     for (const k of keys) if (list.length < sampleLimit) list.push(keyToJson(k as Key));
   };
@@ -234,7 +288,7 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       await beforeRecheck(attempt);
       const sourceKeys = [...current.mismatched, ...current.missing].map((k) => k as Key);
       const targetKeys = current.extra.map((k) => k as Key);
-      const allSource = [...sourceKeys, ...targetKeys.map(toSource)];
+      const allSource = [...sourceKeys, ...sourceForms(targetKeys)];
       const allTarget = [...sourceKeys.map(toTarget), ...targetKeys];
       const s = hashRows(
         columns,
@@ -283,6 +337,54 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
   const progress = async (): Promise<void> => {
     if (options.onProgress) await options.onProgress(structuredClone(cp));
   };
+
+  // Phase 1, raw chunks (same engine, same column types, same session format; see the top).
+  const format = await rawFormat(options, mode);
+  if (format && cp.phase === 'rows') {
+    const sourceRaw = source.reader.raw!;
+    const targetRaw = target.reader.raw!;
+    const nth = (lower: Key | null): Promise<Key | null> =>
+      sourceRaw.nthKey(source.table, key, { lower, upper: null }, chunkRows);
+    let nextUpper: { after: JsonKey | null; key: Promise<Key | null> } | null = null;
+    while (cp.phase === 'rows') {
+      const lower = cp.after ? keyFromJson(cp.after) : null;
+      const upper: Key | null =
+        nextUpper && JSON.stringify(nextUpper.after) === JSON.stringify(cp.after)
+          ? await nextUpper.key
+          : await nth(lower);
+      nextUpper = upper ? { after: keyToJson(upper), key: quiet(nth(upper)) } : null;
+      const range: KeyRange = { lower, upper };
+      const [s, t] = await Promise.all([
+        rawDigest(sourceRaw.readRange(source.table, names, key, range, format)),
+        rawDigest(targetRaw.readRange(target.table, names, key, range, format)),
+      ]);
+      if (s.rows === t.rows && s.hash === t.hash) {
+        totals.sourceRows += s.rows;
+        totals.targetRows += t.rows;
+        if (s.rows) await record({ matching: s.rows, mismatched: [], missing: [], extra: [] }, s.rows);
+      } else {
+        // Not byte for byte equal: compare this range row by row, canonically (it may still match).
+        const [srcRows, tgtRows] = await Promise.all([
+          readWholeRange(source.reader, source.table, names, key, keyAt, range, chunkRows + 1),
+          readWholeRange(target.reader, target.table, names, key, keyAt, range, chunkRows + 1),
+        ]);
+        const sh = hashRows(columns, keyAt, 'source', srcRows);
+        const th = hashRows(columns, keyAt, 'target', tgtRows);
+        totals.sourceRows += srcRows.length;
+        totals.targetRows += th.rows.size;
+        const d = sh.digest.equals(th.digest)
+          ? { matching: sh.digest.count, mismatched: [], missing: [], extra: [] }
+          : diffRows(sh, th, true);
+        if (srcRows.length || th.rows.size) await record(d, Math.max(srcRows.length, th.rows.size));
+      }
+      if (upper) cp.after = keyToJson(upper);
+      else {
+        cp.phase = 'done';
+        cp.after = null;
+      }
+      await progress();
+    }
+  }
 
   // Phase 1: source chunks. Reads are pipelined, one chunk ahead at most: as soon as a source chunk
   // is in, the next source chunk (which starts after its last key) is requested, then the target's
@@ -379,14 +481,8 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       const after = keyToJson(tgtKeys[tgtKeys.length - 1]! as Key);
       nextKeys = { after, rows: quiet(readTargetKeysAfter(after)) };
     }
-    const found = tgtKeys.length
-      ? await source.reader.readByKeys(
-          source.table,
-          key,
-          key,
-          tgtKeys.map((k) => toSource(k as Key)),
-        )
-      : [];
+    const lookup = sourceForms(tgtKeys as Key[]);
+    const found = lookup.length ? await source.reader.readByKeys(source.table, key, key, lookup) : [];
     totals.targetRows += tgtKeys.length;
     const present = new Set(found.map((k) => canonicalKey(keyColumns, keyPos, 'source', k)));
     const extra = tgtKeys.filter((k) => !present.has(canonicalKey(keyColumns, keyPos, 'target', k)));
@@ -434,6 +530,36 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     samples: totals.samples,
     resumedAfter: resumed ? resumed.after : null,
   };
+}
+
+/** Whether chunks can be compared in the raw format, and in which (null: row by row). */
+async function rawFormat(options: ValidateTableOptions, mode: 'range' | 'key-set'): Promise<string | null> {
+  const s = options.source.reader.raw;
+  const t = options.target.reader.raw;
+  if (options.raw === false || mode !== 'range' || !s || !t) return null;
+  // Key translation is the identity between two databases of one engine; types must be equal.
+  const same = (a: string, b: string): boolean =>
+    a.trim().replace(/\s+/g, ' ') === b.trim().replace(/\s+/g, ' ');
+  const identical = options.columns.every(
+    (c) =>
+      c.source.engine === c.target.engine && c.types !== undefined && same(c.types.source, c.types.target),
+  );
+  if (!identical) return null;
+  const [a, b] = await Promise.all([s.format(), t.format()]);
+  return a !== null && a === b ? a : null;
+}
+
+/** MD5 over a raw chunk's bytes as they stream in, and its row count. */
+async function rawDigest(chunk: Promise<RawChunk>): Promise<{ rows: number; hash: string }> {
+  const c = await chunk;
+  const h = createHash('md5');
+  try {
+    for await (const b of c.stream) h.update(b as Buffer);
+  } catch (err) {
+    c.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+  return { rows: await c.rows, hash: h.digest('hex') };
 }
 
 /**

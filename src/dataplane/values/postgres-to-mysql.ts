@@ -71,9 +71,78 @@ export function bitsToBuffer(bits: string): Buffer {
   return out;
 }
 
+/**
+ * The elements of a one-dimensional PostgreSQL array in its text form ('{a,"b c","d\\"e"}');
+ * NULL elements are refused (a MySQL SET has no NULL member).
+ */
+export function arrayElements(s: string): string[] {
+  const text = s.trim();
+  if (!text.startsWith('{') || !text.endsWith('}'))
+    throw new ValueProblem(`${JSON.stringify(s)} is not a one-dimensional array`);
+  const body = text.slice(1, -1);
+  const out: string[] = [];
+  if (body === '') return out;
+  let i = 0;
+  for (;;) {
+    let item = '';
+    if (body[i] === '"') {
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        item += body[i] ?? '';
+        i++;
+      }
+      if (body[i] !== '"') throw new ValueProblem(`${JSON.stringify(s)} is not a valid array`);
+      i++;
+    } else {
+      const start = i;
+      while (i < body.length && body[i] !== ',') i++;
+      item = body.slice(start, i).trim();
+      if (item.startsWith('{')) throw new ValueProblem('a multi-dimensional array has no MySQL SET form');
+      if (item.toUpperCase() === 'NULL') throw new ValueProblem('a NULL array element has no MySQL SET form');
+    }
+    out.push(item);
+    if (i >= body.length) return out;
+    if (body[i] !== ',') throw new ValueProblem(`${JSON.stringify(s)} is not a valid array`);
+    i++;
+  }
+}
+
+/**
+ * A text[] -> MySQL SET text: members in the SET's declaration order, without duplicates (what
+ * MySQL would store); a member the SET does not declare, or one holding a comma, is refused.
+ */
+function arrayToSet(members: string[] | null): Converter {
+  return nonNull((v) => {
+    const items = arrayElements(String(v));
+    for (const item of items)
+      if (item.includes(',') || (members && !members.includes(item)))
+        throw new ValueProblem(`${JSON.stringify(item)} is not a member of the SET`);
+    return members ? members.filter((m) => items.includes(m)).join(',') : [...new Set(items)].join(',');
+  });
+}
+
+/** The SET members of a MySQL type "set('a','b')" (quotes doubled inside). */
+function setMembers(type: string): string[] | null {
+  const m = /^set\s*\((.*)\)/is.exec(type.trim());
+  if (!m) return null;
+  return [...m[1]!.matchAll(/'((?:[^'\\]|''|\\.)*)'/g)].map((x) =>
+    x[1]!.replaceAll("''", "'").replace(/\\(.)/g, '$1'),
+  );
+}
+
 export function postgresToMysqlConverter(column: ColumnConversion): Converter {
   const t = column.source.dataType.toLowerCase();
   const target = pgBaseType(column.targetType);
+  // Reverse moves (a PostgreSQL target written back to its MySQL source): text[] that came from a
+  // SET, bit varying that came from BIT(n), uuid that came from BINARY(16) by override.
+  if (/^set\b/.test(target)) {
+    if (t === 'array') return arrayToSet(setMembers(column.targetType));
+    return nonNull((v) => v);
+  }
+  if (t === 'bit varying' && target === 'bit') return nonNull((v) => bitsToBuffer(String(v)));
+  if (t === 'uuid' && /^(binary|varbinary)$/.test(target))
+    return nonNull((v) => Buffer.from(String(v).replaceAll('-', ''), 'hex'));
   switch (t) {
     case 'boolean':
       return nonNull((v) => (v === true || v === 't' ? 1 : 0));

@@ -125,7 +125,13 @@ export function canonicalColumn(
   const t =
     typeof target === 'string' ? classifyType(to, target, { isJson: false }) : classifyColumn(to, target);
   // Same engine, same type: still canonical (CHAR padding, JSON key order of json columns), via the pair.
-  return { name: source.name, domain: pairDomain(s, t), source: s, target: t };
+  return {
+    name: source.name,
+    domain: pairDomain(s, t),
+    source: s,
+    target: t,
+    types: { source: source.nativeType, target: typeof target === 'string' ? target : target.nativeType },
+  };
 }
 
 /**
@@ -138,7 +144,11 @@ export function canonicalColumns(
   to: EngineKind,
   source: TableModel,
   target: TableModel | Record<string, string>,
-  options: { exclude?: string[] } = {},
+  options: {
+    exclude?: string[];
+    /** The copy's zero-date policies per source column (MySQL sources): compared as the copy wrote them. */
+    zeroDates?: Record<string, 'error' | 'null' | { sentinel: string }>;
+  } = {},
 ): CanonicalColumn[] {
   const out: CanonicalColumn[] = [];
   for (const c of source.columns) {
@@ -148,7 +158,16 @@ export function canonicalColumns(
       throw new CanonicalError(
         `column ${JSON.stringify(c.name)} of ${JSON.stringify(source.name)} has no counterpart on the target; exclude it or map it`,
       );
-    out.push(canonicalColumn(from, to, c, t));
+    const column = canonicalColumn(from, to, c, t);
+    const policy = options.zeroDates?.[c.name];
+    if (
+      from === 'mysql' &&
+      policy !== undefined &&
+      policy !== 'error' &&
+      ['date', 'timestamp'].includes(column.domain)
+    )
+      column.sourceZeroDates = policy;
+    out.push(column);
   }
   return out;
 }

@@ -14,6 +14,8 @@ export const NULL_TOKEN = 'N';
 
 /** Canonical text of one value read on `side` of the column. */
 export function canonicalValue(column: CanonicalColumn, side: Side, value: unknown): string {
+  if (side === 'source' && column.sourceZeroDates && isZeroOrPartialDate(value))
+    value = column.sourceZeroDates === 'null' ? null : column.sourceZeroDates.sentinel;
   if (value === null || value === undefined) return NULL_TOKEN;
   const type = column[side];
   switch (column.domain) {
@@ -182,6 +184,8 @@ function isPlainTimestamp6(s: string): boolean {
 /** An encoder for one column on one side: canonicalValue(column, side, value), faster. */
 export function valueEncoder(column: CanonicalColumn, side: Side): ValueEncoder {
   const slow: ValueEncoder = (v) => canonicalValue(column, side, v);
+  // Zero dates mapped by a policy: the fast paths below would take '0000-00-00 ...' as it is.
+  if (side === 'source' && column.sourceZeroDates) return slow;
   const type = column[side];
   switch (column.domain) {
     case 'number':
@@ -207,4 +211,11 @@ export function valueEncoder(column: CanonicalColumn, side: Side): ValueEncoder 
 /** Encoders for every column of a row on one side, in the order of `columns`. */
 export function rowEncoders(columns: readonly CanonicalColumn[], side: Side): ValueEncoder[] {
   return columns.map((c) => valueEncoder(c, side));
+}
+
+/** A MySQL zero or partial date ('0000-00-00', '2024-00-15', with or without a time). */
+function isZeroOrPartialDate(value: unknown): boolean {
+  const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('latin1') : null;
+  const m = text === null ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  return !!m && (m[1] === '0000' || m[2] === '00' || m[3] === '00');
 }

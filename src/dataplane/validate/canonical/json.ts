@@ -19,7 +19,6 @@ export function canonicalJson(text: string): string {
   }
 }
 
-const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 // eslint-disable-next-line no-control-regex
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 
@@ -47,44 +46,77 @@ class JsonParser {
 
   private value(): string {
     this.ws();
-    const c = this.s[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') return JSON.stringify(this.string());
-    if (this.s.startsWith('true', this.i)) return ((this.i += 4), 'true');
-    if (this.s.startsWith('false', this.i)) return ((this.i += 5), 'false');
-    if (this.s.startsWith('null', this.i)) return ((this.i += 4), 'null');
-    NUMBER.lastIndex = this.i;
-    const m = NUMBER.exec(this.s);
-    if (!m) throw new Error('bad value');
-    this.i += m[0].length;
-    return normalizeDecimal(m[0])!;
+    const s = this.s;
+    const c = s.charCodeAt(this.i);
+    if (c === 123) return this.object();
+    if (c === 91) return this.array();
+    if (c === 34) return this.quoted().text;
+    if (c === 116 && s.startsWith('true', this.i)) return ((this.i += 4), 'true');
+    if (c === 102 && s.startsWith('false', this.i)) return ((this.i += 5), 'false');
+    if (c === 110 && s.startsWith('null', this.i)) return ((this.i += 4), 'null');
+    return this.number();
+  }
+
+  /** A number as the grammar -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? reads it (the longest match). */
+  private number(): string {
+    const s = this.s;
+    const start = this.i;
+    let i = start;
+    if (s.charCodeAt(i) === 45) i++;
+    let c = s.charCodeAt(i);
+    if (c === 48) i++;
+    else if (c >= 49 && c <= 57) {
+      i++;
+      while ((c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+    } else throw new Error('bad value');
+    if (s.charCodeAt(i) === 46 && (c = s.charCodeAt(i + 1)) >= 48 && c <= 57) {
+      i += 2;
+      while ((c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+    }
+    c = s.charCodeAt(i);
+    if (c === 101 || c === 69) {
+      let j = i + 1;
+      c = s.charCodeAt(j);
+      if (c === 43 || c === 45) j++;
+      c = s.charCodeAt(j);
+      if (c >= 48 && c <= 57) {
+        j++;
+        while ((c = s.charCodeAt(j)) >= 48 && c <= 57) j++;
+        i = j;
+      }
+    }
+    this.i = i;
+    return normalizeDecimal(s.slice(start, i))!;
   }
 
   private object(): string {
-    const map = new Map<string, string>();
+    // Members as [key, key's canonical text, value's canonical text], sorted by key at the end;
+    // the sort is stable, so of equal keys the last one is the last of its run.
+    const members: [string, string, string][] = [];
     this.i++;
     this.ws();
     if (this.s[this.i] === '}') return (this.i++, '{}');
     for (;;) {
       this.ws();
-      if (this.s[this.i] !== '"') throw new Error('key expected');
-      const k = this.string();
+      if (this.s.charCodeAt(this.i) !== 34) throw new Error('key expected');
+      const k = this.quoted();
       this.ws();
-      if (this.s[this.i++] !== ':') throw new Error(': expected');
-      map.set(k, this.value());
+      if (this.s.charCodeAt(this.i++) !== 58) throw new Error(': expected');
+      members.push([k.value, k.text, this.value()]);
       this.ws();
-      const c = this.s[this.i++];
-      if (c === '}') {
-        const keys = [...map.keys()].sort();
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 125) {
+        if (members.length > 1) members.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
         let out = '{';
-        for (let j = 0; j < keys.length; j++) {
-          if (j) out += ',';
-          out += JSON.stringify(keys[j]) + ':' + map.get(keys[j]!)!;
+        for (let j = 0; j < members.length; j++) {
+          const m = members[j]!;
+          if (j + 1 < members.length && members[j + 1]![0] === m[0]) continue;
+          if (out.length > 1) out += ',';
+          out += m[1] + ':' + m[2];
         }
         return out + '}';
       }
-      if (c !== ',') throw new Error(', expected');
+      if (c !== 44) throw new Error(', expected');
     }
   }
 
@@ -101,6 +133,26 @@ class JsonParser {
       if (c === ']') return out + ']';
       if (c !== ',') throw new Error(', expected');
     }
+  }
+
+  /**
+   * The string starting at this.i (a '"'): its value and its canonical text (JSON.stringify of the
+   * value). Fast path: no escape, no control character and no surrogate before the closing quote,
+   * where the text is the quoted slice itself.
+   */
+  private quoted(): { value: string; text: string } {
+    const s = this.s;
+    for (let j = this.i + 1; j < s.length; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 34) {
+        const text = s.slice(this.i, j + 1);
+        this.i = j + 1;
+        return { value: text.slice(1, -1), text };
+      }
+      if (c === 92 || c < 32 || (c >= 0xd800 && c <= 0xdfff)) break;
+    }
+    const value = this.string();
+    return { value, text: JSON.stringify(value) };
   }
 
   /** The string starting at this.i (a '"'), unescaped. */

@@ -8,6 +8,47 @@ import { bytesOf, isBinaryJson, stringOf } from './values';
  * Returns null for text that is not a plain decimal (NaN, Infinity).
  */
 export function normalizeDecimal(text: string): string | null {
+  return plainDecimal(text) ?? generalDecimal(text);
+}
+
+/**
+ * normalizeDecimal of the common text (an optional sign, digits, optionally a point and digits, no
+ * exponent, no white space) without a regular expression or BigInt: the exponent is then minus the
+ * number of fractional digits plus the trailing zeros, well within a double's exact integers.
+ * Returns undefined for any other text, which takes the general path (same output by design).
+ */
+function plainDecimal(s: string): string | undefined {
+  const n = s.length;
+  let i = 0;
+  let sign = '';
+  let c = s.charCodeAt(0);
+  if (c === 45) {
+    sign = '-';
+    i = 1;
+  } else if (c === 43) i = 1;
+  const intStart = i;
+  while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+  const intEnd = i;
+  let fracStart = i;
+  let fracEnd = i;
+  if (i < n && s.charCodeAt(i) === 46) {
+    fracStart = ++i;
+    while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+    fracEnd = i;
+  }
+  if (i !== n || (intEnd === intStart && fracEnd === fracStart)) return undefined;
+  const digits =
+    fracEnd > fracStart ? s.slice(intStart, intEnd) + s.slice(fracStart, fracEnd) : s.slice(intStart, intEnd);
+  let a = 0;
+  while (a < digits.length && digits.charCodeAt(a) === 48) a++;
+  if (a === digits.length) return '0';
+  let b = digits.length;
+  while (digits.charCodeAt(b - 1) === 48) b--;
+  return `${sign}${digits.slice(a, b)}e${digits.length - b - (fracEnd - fracStart)}`;
+}
+
+/** The general path of normalizeDecimal (exported for the equivalence test). */
+export function generalDecimal(text: string): string | null {
   const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
   const sign = m[1] === '-' ? '-' : '';

@@ -54,6 +54,16 @@ export interface CanonicalColumn {
   domain: Domain;
   source: SideType;
   target: SideType;
+  /**
+   * Each side's type as written (native type, or the mapped target type), when known: equal texts
+   * on the same engine let the validator compare chunks in the engine's raw format (validator.ts).
+   */
+  types?: { source: string; target: string };
+  /**
+   * MySQL zero or partial dates of the source column, as the copy wrote them (the column's
+   * zero-date policy): compared as NULL or as the sentinel. Absent: compared as they are.
+   */
+  sourceZeroDates?: 'null' | { sentinel: string };
 }
 
 export type Side = 'source' | 'target';
