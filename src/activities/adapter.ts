@@ -98,7 +98,9 @@ export function adapt<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (
     // empty keep-alive would overwrite it, and a second crash would then start from zero.
     if (ctx.info.heartbeatDetails !== undefined && !lastDetails.has(ctx))
       lastDetails.set(ctx, ctx.info.heartbeatDetails);
-    const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx) ?? {}), 5_000);
+    // A third of the heartbeat timeout (at most 5 s): two keep-alives may be lost before it fires.
+    const every = Math.min(5_000, Math.max(200, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx) ?? {}), every);
     try {
       return await fn(...args);
     } catch (err) {

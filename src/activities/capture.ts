@@ -11,6 +11,9 @@ export interface InstallCaptureInput {
   source: EndpointRef;
   /** Tables and their key columns (the primary key, in key order). */
   tables: CaptureTable[];
+  /** Per-attempt lock wait of each CREATE TRIGGER (default 1000 ms) and attempts per table (default 20). */
+  lockTimeoutMs?: number;
+  lockAttempts?: number;
 }
 
 export const installCapture = adapt(
@@ -18,7 +21,13 @@ export const installCapture = adapt(
     withEngine(input.source, async (engine) => {
       const schema = await schemaOf(engine, input.source);
       heartbeat({ stage: 'installing', tables: input.tables.length });
-      await engine.capture(schema).install(input.tables);
+      // A table lock that is not granted is retried in short waits (a busy source never stalls);
+      // each retry heartbeats, naming the table and the blocking sessions (ids, ages, users).
+      await engine.capture(schema).install(input.tables, {
+        lockTimeoutMs: input.lockTimeoutMs,
+        lockAttempts: input.lockAttempts,
+        onLockRetry: (r) => heartbeat({ stage: 'waiting for a table lock', ...r }),
+      });
       return { schema, tables: input.tables.length };
     }),
 );
@@ -26,7 +35,9 @@ export const installCapture = adapt(
 export const removeCapture = adapt(async (input: { source: EndpointRef }): Promise<{ schema: string }> =>
   withEngine(input.source, async (engine) => {
     const schema = await schemaOf(engine, input.source);
-    await engine.capture(schema).remove();
+    await engine.capture(schema).remove({
+      onLockRetry: (r) => heartbeat({ stage: 'waiting for a table lock', ...r }),
+    });
     return { schema };
   }),
 );
@@ -38,10 +49,18 @@ export interface CatchUpInput {
   tables: TableMove[];
   /** Where the last call stopped (its result's position); null: from the beginning. */
   position: string | null;
+  /**
+   * Keep the changes applied after this position in the changelog (trim's retainAfter), so that
+   * changedKeys(retainAfter) lists everything changed since then; null keeps every change. Absent:
+   * applied changes are trimmed. Pass the position from which the last validation started.
+   */
+  retainAfter?: string | null;
   /** Done when at most this many captured changes wait (default 0) ... */
   maxRowsBehind?: number;
-  /** ... and the oldest waiting change is at most this old (default 5 seconds). */
+  /** ... and the oldest waiting change is at most this old (default 5 seconds) ... */
   maxSecondsBehind?: number;
+  /** ... continuously for this many seconds (default 0: the first time both hold). */
+  stableSeconds?: number;
   /** Changelog rows per batch (default 1000). */
   batchSize?: number;
   /** Give up after this long without reaching the threshold (result caughtUp: false); default: never. */
@@ -89,9 +108,13 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
         targetSchema: await schemaOf(target, input.target),
         tables,
         batchSize: input.batchSize,
+        retainAfter: input.retainAfter,
       };
       const maxRows = input.maxRowsBehind ?? 0;
       const maxSeconds = input.maxSecondsBehind ?? 5;
+      const stableMs = (input.stableSeconds ?? 0) * 1000;
+      /** Since when the lag has been within the threshold (null: it is not). */
+      let withinSince: number | null = null;
       const deadline = input.maxSeconds === undefined ? Infinity : Date.now() + input.maxSeconds * 1000;
       const state: CatchUpActivityResult = {
         position: resumed?.position ?? input.position ?? '',
@@ -118,11 +141,14 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
           lag: state.lag,
         } satisfies CatchUpHeartbeat);
         if (state.lag.rowsBehind <= maxRows && state.lag.secondsBehind <= maxSeconds) {
-          state.caughtUp = true;
-          return state;
-        }
+          withinSince ??= Date.now();
+          if (Date.now() - withinSince >= stableMs) {
+            state.caughtUp = true;
+            return state;
+          }
+        } else withinSince = null;
         if (Date.now() >= deadline) return state;
-        if (r.changes === 0) await sleep(input.pollMs ?? 500, signal);
+        if (r.changes === 0 || withinSince !== null) await sleep(input.pollMs ?? 500, signal);
       }
     }),
   );

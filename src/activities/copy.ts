@@ -2,6 +2,9 @@
 // heartbeats the copy checkpoint (slice ranges and last committed keys: small, keys only, no row
 // values); a retry after a crash starts from the last heartbeat and copies only the rest.
 // Cancellation stops it between chunks: a chunk is one target transaction, so none is half written.
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { runHook } from '../dataplane/cutover/hooks';
 import type { ChunkTunerOptions } from '../dataplane/copy/chunk-tuner';
 import { copyTable as copyRows, type CopyCheckpoint } from '../dataplane/copy/copier';
 import type { SplitOptions } from '../dataplane/copy/range-splitter';
@@ -18,6 +21,12 @@ export interface CopyTableInput extends TableMove {
   chunk?: ChunkTunerOptions;
   /** Row rate limit for this table's copy; unlimited when absent. */
   maxRowsPerSecond?: number;
+  /** Follow the calling workflow's pause/resume (its `status` query, every few seconds). */
+  control?: boolean;
+  /** The planned copy rate: an alert is raised while the copy runs below half of it. */
+  expectedRowsPerSecond?: number;
+  /** Also send that alert to this operator hook (CUTOVER_HOOK_<NAME>), naming the migration. */
+  alert?: { hook: string; migration: string };
 }
 
 /** The heartbeat details, and what a retry resumes from. */
@@ -48,6 +57,11 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
     withEngine(input.target, async (target) => {
       const move = planMove(source.kind, target.kind, input);
       let rowsThisAttempt = 0;
+      const throttle = new Throttle(
+        input.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: input.maxRowsPerSecond },
+      );
+      const stopControl = input.control ? followWorkflowControl(throttle) : () => undefined;
+      const rate = new RateWatch(move.sourceTable, input.expectedRowsPerSecond, throttle, input.alert);
       const result = await copyRows({
         source: source.rows(),
         target: target.rows(),
@@ -60,18 +74,21 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
         key: move.key,
         translateRow: move.translateRow,
         translateKey: move.translateKey,
+        // Identical types on both sides (and no translation) let chunks pass through undecoded.
+        columnTypes: {
+          source: move.columns.map((c) => input.table.columns.find((m) => m.name === c)!.nativeType),
+          target: move.columns.map((c) => move.targetTypes[c]!),
+        },
         deleteBy: move.keyMode === 'key-set' ? 'keys' : 'range',
         concurrency: input.concurrency,
         split: input.split,
         chunk: input.chunk,
-        throttle:
-          input.maxRowsPerSecond === undefined
-            ? undefined
-            : new Throttle({ maxRowsPerSecond: input.maxRowsPerSecond }),
+        throttle,
         checkpoint: resume,
         signal: cancellation(),
         onProgress: (p) => {
           rowsThisAttempt += p.chunkRows;
+          rate.add(p.chunkRows);
           heartbeat({
             table: move.sourceTable,
             rows: p.rows,
@@ -79,6 +96,9 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
             checkpoint: p.checkpoint,
           } satisfies CopyHeartbeat);
         },
+      }).finally(() => {
+        stopControl();
+        rate.stop();
       });
       return {
         table: move.sourceTable,
@@ -92,3 +112,95 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
     }),
   );
 });
+
+/** Pause and resume with the workflow that runs this activity: a pause takes effect between chunks. */
+function followWorkflowControl(throttle: Throttle): () => void {
+  const ctx = Context.current();
+  let client: Client;
+  try {
+    client = ctx.client;
+  } catch {
+    return () => undefined; // no client (a test environment): nothing to follow
+  }
+  const workflowId = ctx.info.workflowExecution?.workflowId;
+  if (!workflowId) return () => undefined;
+  const handle = client.workflow.getHandle(workflowId);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    handle
+      .query<{ paused?: boolean }>('status')
+      .then((s) => (s?.paused ? throttle.pause() : throttle.resume()))
+      .catch(() => undefined) // the query fails while the workflow's worker restarts: ask again later
+      .finally(() => (busy = false));
+  }, CONTROL_POLL_MS);
+  return () => clearInterval(timer);
+}
+
+const CONTROL_POLL_MS = 3_000;
+const RATE_WINDOW_MS = 60_000;
+
+/**
+ * The throughput alert: a warning (log line) when, over a full minute without pause or
+ * throttling, the copy ran below half of the planned rate. Raised at most once per 10 minutes.
+ */
+class RateWatch {
+  private rows = 0;
+  private windowStart = Date.now();
+  private throttledAtStart: number;
+  private lastAlert = -Infinity;
+  private readonly timer: NodeJS.Timeout | null;
+  private readonly log = Context.current().log;
+
+  constructor(
+    private readonly table: string,
+    private readonly expected: number | undefined,
+    private readonly throttle: Throttle,
+    private readonly hook?: { hook: string; migration: string },
+  ) {
+    this.throttledAtStart = throttle.state.throttledMs;
+    this.timer = expected ? setInterval(() => this.check(), RATE_WINDOW_MS / 4) : null;
+  }
+
+  add(rows: number): void {
+    this.rows += rows;
+  }
+
+  private check(): void {
+    const now = Date.now();
+    const elapsed = now - this.windowStart;
+    if (elapsed < RATE_WINDOW_MS) return;
+    const state = this.throttle.state;
+    const undisturbed = !state.paused && state.throttledMs === this.throttledAtStart;
+    const rate = (this.rows * 1000) / elapsed;
+    if (
+      undisturbed &&
+      this.expected &&
+      rate < this.expected / 2 &&
+      now - this.lastAlert > 10 * RATE_WINDOW_MS
+    ) {
+      this.lastAlert = now;
+      const message = `copy of ${this.table} runs at ${Math.round(rate)} rows/s, below half of the planned ${Math.round(this.expected)} rows/s`;
+      this.log.warn(`cutover alert: ${message}`);
+      if (this.hook)
+        runHook({
+          hook: this.hook.hook,
+          event: 'alert',
+          migration: this.hook.migration,
+          details: { alert: 'low-throughput', table: this.table, message },
+        }).catch((err: unknown) =>
+          this.log.warn(
+            `cutover alert hook ${this.hook!.hook} failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
+    }
+    this.rows = 0;
+    this.windowStart = now;
+    this.throttledAtStart = state.throttledMs;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

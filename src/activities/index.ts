@@ -2,5 +2,7 @@
 export { analyzeSourceSchema, assemblePlan, inspectDatabase, measureSample } from './plan';
 export { catchUp, installCapture, removeCapture } from './capture';
 export { copyTable } from './copy';
-export { dropTargetSchema, prepareTargetSchema } from './schema';
-export { validateTables } from './validate';
+export { fenceState, fenceWrites, liftFence, readRouting, runHook, switchRouting } from './cutover';
+export { advanceSourceSequences, prepareReverse } from './reverse';
+export { dropTargetSchema, prepareTargetSchema, translateTargetSchema } from './schema';
+export { validateChangedKeys, validateTables } from './validate';

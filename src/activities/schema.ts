@@ -87,6 +87,27 @@ export const prepareTargetSchema = adapt(
     }),
 );
 
+/** The DDL plan for the target, translated from the source model (touches nothing; shown for review). */
+export const translateTargetSchema = adapt(
+  async (input: {
+    target: EndpointRef;
+    source: SchemaModel;
+    tables?: string[];
+    overrides?: Record<string, ColumnOverride>;
+    probeResults?: Record<string, ProbeResult[]>;
+  }): Promise<DdlPlan> =>
+    withEngine(input.target, async (engine) =>
+      translateSchema({
+        source: input.source,
+        targetEngine: engine.kind,
+        targetSchema: await schemaOf(engine, input.target),
+        tables: input.tables,
+        overrides: input.overrides,
+        probeResults: input.probeResults,
+      }),
+    ),
+);
+
 /** A request refused before anything was touched: no retry can fix it. */
 function refused(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'RefusedError', message, nonRetryable: true });

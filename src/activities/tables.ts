@@ -4,6 +4,7 @@
 import { canonicalColumns, keyModeFor } from '../dataplane/validate';
 import {
   columnConverter,
+  rowTranslator,
   ValueProblem,
   ValueTranslationError,
   type ZeroDatePolicy,
@@ -94,7 +95,16 @@ export function planMove(from: EngineKind, to: EngineKind, move: TableMove): Mov
     key,
     targetTypes,
     keyMode: keyModeFor(canonical, key),
-    translateRow: valueFreeTranslator(table.name, columns, keyAt, converters),
+    // Marked identity when no column converts (same engine): the copier may then pass rows through.
+    translateRow: Object.assign(valueFreeTranslator(table.name, columns, keyAt, converters), {
+      identity: rowTranslator(
+        from,
+        to,
+        table.name,
+        copied.map((c, i) => ({ source: models[i]!, targetType: c.targetType })),
+        [],
+      ).identity,
+    }),
     translateKey: (k) => {
       const row = new Array<unknown>(columns.length).fill(null);
       keyAt.forEach((p, i) => (row[p] = k[i]));

@@ -228,6 +228,23 @@ describe('data-plane activities, MySQL -> PostgreSQL', () => {
     });
   });
 
+  test('with a zero-date policy the copy maps zero dates, and validation compares them as mapped', async () => {
+    for (const policy of ['null', { sentinel: '1970-01-01' }] as const) {
+      const zeroMove = { ...move('events'), zeroDates: { happened: policy } };
+      await run(copyTable, { source, target, ...zeroMove });
+      assert.deepEqual((await pgRows(`SELECT happened::text FROM events WHERE id = 3`)).flat(), [
+        policy === 'null' ? null : '1970-01-01',
+      ]);
+      const v = await run(validateTables, { source, target, tables: [zeroMove] });
+      assert.equal(v.status, 'match', JSON.stringify(v.tables[0]));
+    }
+    // A real difference is still one.
+    await execPostgres(pgdb.url, [`UPDATE events SET happened = '1971-01-01' WHERE id = 3`]);
+    const zeroMove = { ...move('events'), zeroDates: { happened: { sentinel: '1970-01-01' } } };
+    const v = await run(validateTables, { source, target, tables: [zeroMove], recheckAttempts: 0 });
+    assert.equal(v.tables[0]?.mismatched, 1);
+  });
+
   test('installCapture / removeCapture are idempotent; catchUp applies changes until the lag is small', async () => {
     const tables = [{ table: 'items', key: ['id'] }];
     await run(installCapture, { source, tables });
