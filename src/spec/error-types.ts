@@ -13,4 +13,14 @@ export const PERMANENT_ERROR_TYPES = [
   'SchemaTranslationError',
   // Columns the validator cannot compare (no counterpart on the target, unknown type).
   'CanonicalError',
+  // A column that cannot be replicated back from the target (accept it in cutover.acceptLossyReverse).
+  'ReverseReplicationError',
+  // The plan has blocking findings (accept them by code in acceptRisks), or validation found differences.
+  'PlanBlocked',
+  'ValidationMismatch',
+  // A newer routing switch is recorded; a hook the worker has no CUTOVER_HOOK_<NAME> for.
+  'RoutingConflict',
+  'HookNotConfigured',
+  // A post-load index or constraint the target's rows violate: the workflow catches up and tries again.
+  'ConstraintNotMet',
 ];

@@ -37,7 +37,10 @@ const tablePattern = z.string().min(1, 'must not be empty').max(128, 'must be at
  *   CHECK constraints are dropped with it: the override takes responsibility for the domain);
  * - generatedExpression: the generated column's expression written in the target's SQL (required
  *   for a generated column moving between engines: its values are never copied);
- * - exclude: leave the column out of the target (and of the copy).
+ * - exclude: leave the column out of the target (and of the copy);
+ * - zeroDates: what a MySQL zero or partial date ('0000-00-00', '2024-00-10') becomes on a
+ *   PostgreSQL target: 'error' (default: the copy stops and names the row), 'null', or
+ *   { sentinel: 'YYYY-MM-DD...' }, a valid value of the target type.
  */
 const columnOverride = z
   .strictObject({
@@ -58,12 +61,27 @@ const columnOverride = z
       })
       .optional(),
     exclude: z.boolean().optional(),
+    zeroDates: z
+      .union([
+        z.enum(['error', 'null']),
+        z.strictObject({
+          sentinel: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}([ T][0-9:.]+)?$/, 'must be a date or date-time such as 1970-01-01'),
+        }),
+      ])
+      .optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.type === undefined && o.generatedExpression === undefined && o.exclude === undefined)
+    if (
+      o.type === undefined &&
+      o.generatedExpression === undefined &&
+      o.exclude === undefined &&
+      o.zeroDates === undefined
+    )
       ctx.addIssue({
         code: 'custom',
-        message: 'must set at least one of type, generatedExpression, exclude',
+        message: 'must set at least one of type, generatedExpression, exclude, zeroDates',
       });
     if (o.exclude === true && (o.type !== undefined || o.generatedExpression !== undefined))
       ctx.addIssue({
@@ -80,6 +98,99 @@ const columnOverrideKey = z
   .regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<column>" (e.g. "products.price_with_tax")')
   .max(257, 'must be at most 257 characters')
   .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+
+/** Operator hooks are named; the worker reads the command or URL from CUTOVER_HOOK_<NAME> (may hold secrets). */
+const hookName = z
+  .string()
+  .regex(
+    /^[A-Z][A-Z0-9_]{0,62}$/,
+    'must be an upper-case hook name (e.g. PAUSE_APP), resolved from CUTOVER_HOOK_<NAME>',
+  );
+
+const utcTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a UTC time "HH:MM"');
+
+const approval = z
+  .strictObject({
+    /** Who may approve; empty: anyone who gives a name (the name is recorded). */
+    approvers: z
+      .array(z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
+      .default([]),
+    /** Distinct approvers needed (2 = two-person rule). */
+    required: z.number().int().min(1).max(10).default(1),
+    /** The cutover starts only inside this daily UTC window (it may wrap midnight). */
+    window: z.strictObject({ start: utcTime, end: utcTime }).optional(),
+    /** An approval older than this many minutes after the last validation re-validates first. */
+    revalidateAfterMinutes: z.number().min(0).max(10_080).default(60),
+    /** Approve without a person (demos, rehearsals); recorded as approver "auto". */
+    auto: z.boolean().default(false),
+  })
+  .superRefine((a, ctx) => {
+    if (new Set(a.approvers).size !== a.approvers.length)
+      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'lists an approver twice' });
+    if (a.approvers.length && a.required > a.approvers.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['required'],
+        message: `needs ${a.required} distinct approvers but only ${a.approvers.length} are listed`,
+      });
+    if (a.auto && a.required > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auto'],
+        message: 'automatic approval cannot satisfy a two-person rule',
+      });
+  });
+
+const copy = z.strictObject({
+  /** Key-range slices of one table copied at once. */
+  slicesPerTable: z.number().int().min(1).max(32).default(2),
+  /** Tables copied at once. */
+  tablesAtOnce: z.number().int().min(1).max(32).default(2),
+  /** Row rate limit per table (the throttle signal can change it); unlimited when absent. */
+  maxRowsPerSecond: z.number().positive().optional(),
+});
+
+const cutover = z.strictObject({
+  /** Go/no-go: the capture lag must stay at most this many seconds ... */
+  maxLagSeconds: z.number().min(0).max(3_600).default(2),
+  /** ... for this many seconds in a row. */
+  stableSeconds: z.number().min(0).max(3_600).default(5),
+  /** Give up a released cutover when the lag does not settle in this time (the approvals are voided). */
+  goNoGoMinutes: z.number().min(0.1).max(1_440).default(30),
+  /** How writes to the source are stopped: rejecting triggers on the moved tables, or read-only. */
+  fence: z.enum(['trigger', 'read-only']).default('trigger'),
+  /** Reverse replication keeps the source current this long after the cutover; then finalize. */
+  rollbackWindowMinutes: z.number().min(0).max(43_200).default(60),
+  /**
+   * "<table>.<column>" whose type mapping is not reverse-lossless (the plan says which): replicated
+   * back during the rollback window anyway, knowing a target value the source type cannot hold
+   * stops the reverse replication. Without it such a column refuses the migration before the copy.
+   */
+  acceptLossyReverse: z.array(z.string().regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<column>"')).default([]),
+  hooks: z
+    .strictObject({
+      /** Runs after the built-in fence is up and after it is lifted (e.g. pause the app's writers). */
+      fence: hookName.optional(),
+      /** Runs after each routing switch (e.g. repoint a proxy). */
+      routing: hookName.optional(),
+      /** Receives alerts (throughput below half the planned rate, failures). */
+      alert: hookName.optional(),
+    })
+    .default({}),
+});
+
+/** How quickly a dead worker is noticed: the heartbeat timeout of every data activity. */
+const runtime = z.strictObject({
+  heartbeatTimeoutSeconds: z.number().int().min(3).max(600).default(60),
+  /**
+   * Change application while waiting runs in activities of this many seconds (each reports the lag
+   * to the workflow; the live lag is in its heartbeat). Each one is a few history events carrying
+   * the tables' models: longer slices keep the history small.
+   */
+  followSeconds: z.number().int().min(1).max(600).default(120),
+  /** The workflow continues as new (carrying its whole state) past this many history events. */
+  maxHistoryEvents: z.number().int().min(200).max(40_000).default(5_000),
+});
 
 export const migrationSpecSchema = z
   .strictObject({
@@ -121,6 +232,18 @@ export const migrationSpecSchema = z
       }),
     /** Per-column overrides for the target schema, keyed "<table>.<column>" (see columnOverride). */
     columns: z.record(columnOverrideKey, columnOverride).default({}),
+    approval: approval.default({ approvers: [], required: 1, revalidateAfterMinutes: 60, auto: false }),
+    copy: copy.default({ slicesPerTable: 2, tablesAtOnce: 2 }),
+    cutover: cutover.default({
+      maxLagSeconds: 2,
+      stableSeconds: 5,
+      goNoGoMinutes: 30,
+      fence: 'trigger',
+      rollbackWindowMinutes: 60,
+      acceptLossyReverse: [],
+      hooks: {},
+    }),
+    runtime: runtime.default({ heartbeatTimeoutSeconds: 60, followSeconds: 120, maxHistoryEvents: 5_000 }),
     /** Finding codes accepted knowingly: they stay in the report but no longer block. */
     acceptRisks: z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be a finding code such as NO_PRIMARY_KEY'))

@@ -12,6 +12,7 @@ import type * as activities from '../activities';
 import { formatSpecProblems, INVALID_SPEC, parseMigrationSpec } from '../spec/migration-spec';
 import { PERMANENT_ERROR_TYPES } from '../spec/error-types';
 import type { PlanReport } from '../spec/plan-report';
+import { runPlanning } from './planning';
 import { planStatusQuery, type PlanPhase, type PlanStatus } from './messages';
 import {
   MigrationName,
@@ -63,36 +64,12 @@ export async function planMigration(input: unknown): Promise<PlanReport> {
     { key: MigrationStrategy, value: spec.strategy },
   ]);
 
-  enter('inspecting', 'schemas, live state and write rates of both sides');
-  const [source, target] = await Promise.all([
-    acts.inspectDatabase({ spec, side: 'source' }),
-    acts.inspectDatabase({ spec, side: 'target' }),
-  ]);
-
-  enter('analyzing', `mapping ${source.schema.tables.length} table(s) and probing their data`);
-  const analysis = await acts.analyzeSourceSchema({
+  const { report } = await runPlanning(
+    acts,
     spec,
-    source: source.schema,
-    target: target.schema,
-    tableWritesPerSecond: source.tableWritesPerSecond,
-  });
-
-  enter('sampling', `timing a sample copy of up to ${spec.plan.sampleRows} rows`);
-  const sample = await acts.measureSample({
-    spec,
-    sourceSchema: source.schema.schema,
-    analysis: { tables: analysis.tables, volume: analysis.volume },
-  });
-
-  enter('assembling', 'estimates, risks and paths');
-  const report = await acts.assemblePlan({
-    spec,
-    generatedAt: new Date(workflowInfo().startTime).toISOString(),
-    analysis,
-    source: source.live,
-    target: target.live,
-    sample,
-  });
+    new Date(workflowInfo().startTime).toISOString(),
+    (detail, phase) => enter(phase, detail),
+  );
   status = { phase: 'done', detail: report.verdict.downtime };
   upsertSearchAttributes([{ key: MigrationPhase, value: 'plan:done' }]);
   setCurrentDetails(

@@ -75,6 +75,11 @@ test('table selection: globs, excludes, and exact names that match nothing are r
   assert.deepEqual(selectTables(all, ['order?'], []).selected, ['orders']);
   assert.deepEqual(selectTables(all, ['orders', 'custmers'], []).unmatched, ['custmers']);
   assert.deepEqual(selectTables(['a.b', 'axb'], ['a.b'], []).selected, ['a.b'], 'dots are literal');
+  assert.deepEqual(
+    selectTables(['orders', '_cutover_routing', '_cutover_changelog'], ['*'], []).selected,
+    ['orders'],
+    "cutover's own tables are never migrated",
+  );
 });
 
 function side(overrides: Partial<SideState> = {}): SideState {

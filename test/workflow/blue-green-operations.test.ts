@@ -1,0 +1,90 @@
+// Operating a running blueGreenMigration: pause stops the copy between chunks (the target stops
+// growing) and resume carries on; the operator hooks run at the fence, the routing switch and the
+// fence's lift, in that order, with the event JSON; the Web UI's current details and the
+// MigrationPhase search attribute follow the phases.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import type { MigrationResult } from '../../src/workflows/blue-green';
+import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
+import type { TestDatabase } from '../helpers/databases';
+import { assertSameShop, shopPair, shopSpec, startMigration, waitForStatus } from '../helpers/migration';
+import { withWorker } from '../helpers/temporal';
+
+const dbs: TestDatabase[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'cutover-hooks-'));
+after(async () => {
+  for (const d of dbs) await d.drop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function count(url: string, table: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+  } catch {
+    return 0; // not created yet
+  } finally {
+    await c.end();
+  }
+}
+
+test('pause holds the copy, resume carries on; the hooks run at fence, switch and lift; the UI details follow', async () => {
+  const db = await shopPair('OPS', 15000, dbs);
+  const events = join(dir, 'events.log');
+  process.env.CUTOVER_HOOK_OPS_HOOK = `printf '%s ' "$CUTOVER_EVENT" >> '${events}'; cat >> '${events}'; echo >> '${events}'`;
+  await withWorker(async ({ client, taskQueue }) => {
+    const handle = await startMigration(
+      client,
+      taskQueue,
+      shopSpec('ops', 'OPS', {
+        approval: { auto: true },
+        copy: { maxRowsPerSecond: 3000, tablesAtOnce: 1, slicesPerTable: 1 },
+        cutover: {
+          maxLagSeconds: 2,
+          stableSeconds: 1,
+          rollbackWindowMinutes: 0,
+          hooks: { fence: 'OPS_HOOK', routing: 'OPS_HOOK' },
+        },
+      }),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'copying', 'the copy');
+    await waitForStatus(handle, () => true, 'a status');
+    while ((await count(db.target.url, 'accounts')) < 2000) await sleep(100);
+    await handle.signal(pauseSignal);
+    assert.equal((await handle.query(statusQuery)).paused, true);
+    // The copy stops at its next chunk boundary (it asks the workflow every 3 s; a chunk may be
+    // big): then nothing more arrives for as long as the pause lasts.
+    const copied = async () =>
+      (await count(db.target.url, 'accounts')) + (await count(db.target.url, 'entries'));
+    let held = await copied();
+    for (let i = 0; i < 10; i++) {
+      await sleep(6000);
+      const now = await copied();
+      if (now === held) break;
+      held = now;
+    }
+    await sleep(6000);
+    assert.equal(await copied(), held, 'rows were copied while paused');
+    assert.ok(held < 15000 * 3, `the copy finished (${held} rows) before the pause took effect`);
+    const described = await handle.describe();
+    assert.equal(described.searchAttributes?.MigrationPhase?.[0], 'copying');
+    await handle.signal(resumeSignal);
+    const result = (await handle.result()) as MigrationResult;
+    assert.equal(result.outcome, 'completed');
+    await assertSameShop(db.target.url, db.source.url, 'after pause and resume');
+    const lines = readFileSync(events, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ')[0]),
+      ['fenced', 'routing-switched', 'fence-lifted'],
+    );
+    const routing = JSON.parse(lines[1]!.slice(lines[1]!.indexOf(' ') + 1)) as Record<string, unknown>;
+    assert.equal(routing.migration, 'ops');
+    assert.equal((await handle.describe()).searchAttributes?.MigrationPhase?.[0], 'completed');
+  });
+});

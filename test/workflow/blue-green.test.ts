@@ -1,0 +1,297 @@
+// blueGreenMigration on a real Temporal server and real PostgreSQL databases, with an application
+// writer that follows the routing: approvals (validator rejections, two-person rule, the UI's
+// signal), the cutover (fence error seen by the app, write-unavailable window measured), reverse
+// replication, finalize; rollback after the cutover keeps every write made on the target; rollback
+// during the copy, cancellation and an automatic rollback after a failure leave both sides clean.
+// The recorded histories replay against the current workflow code (determinism).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import pg from 'pg';
+import { findTemporalCli } from '../../src/temporal/cli-binary';
+import type { MigrationResult } from '../../src/workflows/blue-green';
+import {
+  approveCutoverUpdate,
+  approveSignal,
+  finalizeSignal,
+  rollbackSignal,
+  statusQuery,
+} from '../../src/workflows/messages';
+import type { TestDatabase } from '../helpers/databases';
+import {
+  assertSameShop,
+  cutoverObjects,
+  rejectedWith,
+  replayHistory,
+  SHOP_KEYS as KEYS,
+  SHOP_TABLES,
+  shopPair,
+  shopSpec,
+  ShopWriter,
+  startMigration,
+  tableDigest,
+  waitForStatus,
+} from '../helpers/migration';
+import { testAddress, withWorker } from '../helpers/temporal';
+
+const dbs: TestDatabase[] = [];
+after(async () => {
+  for (const d of dbs) await d.drop().catch(() => undefined);
+});
+
+const pair = async (accounts = 400) => shopPair('BG', accounts, dbs);
+const spec = (name: string, extra: Record<string, unknown> = {}) => shopSpec(name, 'BG', extra);
+const start = startMigration;
+const replay = replayHistory;
+
+async function tablesOf(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ t: string }>(
+      `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_cutover\\_routing%' ORDER BY 1`,
+    );
+    return r.rows.map((x) => x.t);
+  } finally {
+    await c.end();
+  }
+}
+
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('blueGreenMigration', () => {
+  let db: { source: TestDatabase; target: TestDatabase };
+  before(async () => {
+    db = await pair();
+  });
+
+  test('two approvers release the cutover; the app sees the fence, follows the routing, and the target equals the source', async () => {
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-happy'));
+      const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
+        handle.query(statusQuery).then((s) => s.routing.active),
+      );
+      try {
+        const waiting = await waitForStatus(
+          handle,
+          (s) => s.phase === 'awaiting-approval',
+          'the approval gate',
+        );
+        assert.equal(waiting.validation?.status, 'match');
+        assert.equal(waiting.tables.length, 3);
+        for (const t of waiting.tables) assert.equal(t.state, 'copied', t.table);
+
+        await assert.rejects(
+          handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'mallory' }] }),
+          rejectedWith(/mallory is not an approver of this migration/),
+        );
+        const first = await handle.executeUpdate(approveCutoverUpdate, {
+          args: [{ approver: 'alice', comment: 'checked the plan' }],
+        });
+        assert.equal(first.approvals.length, 1);
+        await assert.rejects(
+          handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'alice' }] }),
+          rejectedWith(/alice has approved already/),
+        );
+        assert.equal((await handle.query(statusQuery)).phase, 'awaiting-approval');
+        await handle.signal(approveSignal, { approver: 'bob', comment: 'from the UI' });
+
+        const after = await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
+        assert.equal(after.routing.active, 'target');
+        assert.equal(after.fence.state, 'lifted');
+        assert.ok(after.cutover.writeUnavailableMs! > 0 && after.cutover.writeUnavailableMs! < 60_000);
+        // The app keeps writing, now on the target; reverse replication carries it to the source.
+        await waitForStatus(
+          handle,
+          () => writer.side === 'target' && writer.writes > 50,
+          'writes on the target',
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+      } finally {
+        await writer.stop();
+      }
+      assert.ok(writer.fenced > 0, 'the app never met the fence');
+      assert.match(writer.fenceMessage!, /fenced while migration "bg-happy"/);
+      assert.ok(writer.writes > 100, `only ${writer.writes} writes`);
+
+      await handle.signal(finalizeSignal);
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(
+        result.approvals.map((a) => [a.approver, a.comment]),
+        [
+          ['alice', 'checked the plan'],
+          ['bob', 'from the UI'],
+        ],
+      );
+      assert.equal(result.validation?.status, 'match');
+      await assertSameShop(db.target.url, db.source.url, 'after finalize');
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      assert.deepEqual(await cutoverObjects(db.target.url), []);
+      await replay(handle);
+    });
+  });
+});
+
+describe('blueGreenMigration rollback', () => {
+  test('after the cutover: every write made on the target is back on the source, which takes writes again', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-rollback', { approval: { auto: true } }));
+      await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
+      const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, async () => 'target', {
+        seed: 11,
+      });
+      await waitForStatus(handle, () => writer.writes > 150, 'writes on the target');
+      await writer.stop();
+      // Rows written on the new side only: an identity insert, an update, a delete.
+      await query(db.target.url, `INSERT INTO accounts (email) VALUES ('only-on-target@example.com')`);
+      await query(db.target.url, `UPDATE tags SET uses = -1 WHERE tag = 'tag-1'`);
+      await query(
+        db.target.url,
+        `DELETE FROM entries WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries LIMIT 3)`,
+      );
+      // The target is dropped by the rollback: its digests are what the source must hold afterwards.
+      const expected = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.target.url, t, KEYS[t]!)));
+
+      await handle.signal(rollbackSignal, { reason: 'the app misbehaves on the new database' });
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.rollbackReason, 'the app misbehaves on the new database');
+
+      const actual = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.source.url, t, KEYS[t]!)));
+      assert.deepEqual(actual, expected, 'the source after the rollback equals the target before it');
+      assert.equal(
+        (await query(db.source.url, `SELECT 1 FROM accounts WHERE email = 'only-on-target@example.com'`))
+          .length,
+        1,
+      );
+      assert.equal(
+        (await query<{ uses: number }>(db.source.url, `SELECT uses FROM tags WHERE tag = 'tag-1'`))[0]!.uses,
+        -1,
+      );
+      // The source is not fenced, and its identity is past the rows that came back.
+      await query(db.source.url, `INSERT INTO accounts (email) VALUES ('after-rollback@example.com')`);
+      assert.deepEqual(await tablesOf(db.target.url), [], 'the target tables are dropped');
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      const status = await handle.query(statusQuery);
+      assert.equal(status.routing.active, 'source');
+      assert.equal(status.phase, 'rolled-back');
+      await replay(handle);
+    });
+  });
+
+  test('during the copy, by signal: the target is dropped and the source has no capture left', async () => {
+    const db = await pair(3000);
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-rb-copy', { copy: { maxRowsPerSecond: 500 } }));
+      await waitForStatus(handle, (s) => s.phase === 'copying', 'the copy');
+      await handle.signal(rollbackSignal, { reason: 'changed my mind' });
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'rolled-back');
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+    });
+  });
+
+  test('cancelling the workflow (as the Web UI does) rolls back too', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-cancel'));
+      await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate');
+      await handle.cancel();
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      assert.equal((await handle.query(statusQuery)).phase, 'rolled-back');
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+    });
+  });
+
+  test('a permanent failure in the copy rolls back on its own, and the workflow fails with the reason', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(
+        client,
+        taskQueue,
+        spec('bg-fail', { columns: { 'accounts.email': { type: 'varchar(5)' } } }),
+      );
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError);
+        return true;
+      });
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(status.error ?? '', /too long|value/i);
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+    });
+  });
+
+  test('a foreign key the source rows themselves violate: catch-ups do not fix it, the migration names it and rolls back', async () => {
+    const db = await pair();
+    // NOT VALID on the source: the orphan is allowed there, and VALIDATE on the target can never pass.
+    await query(db.source.url, `ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey`);
+    await query(db.source.url, `INSERT INTO entries (account_id, seq, amount) VALUES (990001, 1, 1)`);
+    await query(
+      db.source.url,
+      `ALTER TABLE entries ADD CONSTRAINT entries_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID`,
+    );
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-orphan'));
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(
+        status.error ?? '',
+        /validate foreign key entries_account_id_fkey on entries.*still after 5 catch-ups.*source's own rows/,
+      );
+      assert.ok(!status.error!.includes('990001'), 'no row value in the error');
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      await replay(handle);
+    });
+  });
+});
+
+test('a migration started with plain JSON, as the Web UI form sends it, runs to the approval gate', async () => {
+  const cli = findTemporalCli();
+  assert.ok(cli, 'the Temporal CLI is built by scripts/test.ts');
+  const db = await pair();
+  await withWorker(async ({ client, taskQueue }) => {
+    const workflowId = `bg-ui-${randomBytes(3).toString('hex')}`;
+    execFileSync(cli, [
+      'workflow',
+      'start',
+      '--address',
+      testAddress(),
+      '--type',
+      'blueGreenMigration',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify(spec('bg-ui')),
+    ]);
+    const handle = client.workflow.getHandle(workflowId);
+    const s = await waitForStatus(handle, (x) => x.phase === 'awaiting-approval', 'the approval gate');
+    assert.equal(s.validation?.status, 'match');
+    await handle.signal(rollbackSignal, { reason: 'test over' });
+    await handle.result();
+    assert.deepEqual(await tablesOf(db.target.url), []);
+  });
+});
