@@ -10,6 +10,8 @@ import { ensureEmbeddedServer } from '../temporal/dev-server';
 
 export interface Session {
   client: Client;
+  address: string;
+  namespace: string;
   taskQueue: string;
   /** True when this process runs the worker: the work stops when the process does. */
   inProcess: boolean;
@@ -21,8 +23,11 @@ export interface Session {
 
 export async function openSession(options: {
   log: (line: string) => void;
-  inProcessWorker?: 'auto' | 'always';
+  /** 'never': a client only, for work that must outlive the command (a migration), or none at all. */
+  inProcessWorker?: 'auto' | 'always' | 'never';
   taskQueue?: string;
+  /** Warn when no worker polls the task queue (default true; without an in-process worker only). */
+  warnWithoutWorker?: boolean;
 }): Promise<Session> {
   const configured = configuredTarget();
   let address: string;
@@ -36,7 +41,8 @@ export async function openSession(options: {
     address = server.address;
     uiUrl = server.uiUrl;
   }
-  const inProcess = !configured || options.inProcessWorker === 'always';
+  const inProcess =
+    options.inProcessWorker !== 'never' && (!configured || options.inProcessWorker === 'always');
   // An in-process worker gets a task queue of its own: a workflow left behind by an interrupted
   // command must not be picked up later by another command holding other connection URLs.
   const taskQueue =
@@ -51,13 +57,15 @@ export async function openSession(options: {
     const created = await createWorker({ address, namespace, taskQueue });
     worker = created.worker;
     workerConnection = created.connection;
-  } else if (!(await hasPollers(client, namespace, taskQueue))) {
+  } else if (options.warnWithoutWorker !== false && !(await hasPollers(client, namespace, taskQueue))) {
     options.log(
       `cutover: no worker is polling task queue ${taskQueue} on ${address}: start one with \`cutover worker\` where the CUTOVER_DB_* connections are set`,
     );
   }
   return {
     client,
+    address,
+    namespace,
     taskQueue,
     inProcess,
     uiUrl,

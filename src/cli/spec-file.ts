@@ -1,6 +1,8 @@
 // Read a migration spec from a JSON or YAML file (the same JSON the Web UI's Start Workflow form takes).
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { formatSpecProblems, parseMigrationSpec, type MigrationSpec } from '../spec/migration-spec';
+import { log, red } from './output';
 
 export class SpecFileError extends Error {
   override name = 'SpecFileError';
@@ -28,4 +30,25 @@ export function readSpecFile(path: string): unknown {
     );
   }
   return doc.toJS();
+}
+
+/**
+ * The spec of a command line (parsed, and as written), checked before anything starts: null after
+ * saying on stderr what is wrong (an unreadable file, or every bad field); the caller exits with
+ * the usage code.
+ */
+export function loadSpecOrExplain(path: string): { spec: MigrationSpec; input: unknown } | null {
+  let input: unknown;
+  try {
+    input = readSpecFile(path);
+  } catch (err) {
+    if (!(err instanceof SpecFileError)) throw err;
+    log(red(`cutover: ${err.message}`));
+    return null;
+  }
+  const parsed = parseMigrationSpec(input);
+  if (parsed.ok) return { spec: parsed.spec, input };
+  log(red(`cutover: ${path}: ${formatSpecProblems(parsed.problems)}`));
+  for (const p of parsed.problems) log(`  ${p.path}: ${p.message}`);
+  return null;
 }

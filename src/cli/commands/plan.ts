@@ -2,7 +2,7 @@
 // workflow, and print the report as Markdown or JSON.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { formatSpecProblems, parseMigrationSpec, type MigrationSpec } from '../../spec/migration-spec';
+import type { MigrationSpec } from '../../spec/migration-spec';
 import type { PlanReport } from '../../spec/plan-report';
 import { planStatusQuery } from '../../workflows/messages';
 import {
@@ -14,7 +14,7 @@ import {
 import { renderPlanMarkdown } from '../plan-markdown';
 import { describeFailure, dim, EXIT, log, red } from '../output';
 import { openSession } from '../session';
-import { readSpecFile, SpecFileError } from '../spec-file';
+import { loadSpecOrExplain } from '../spec-file';
 
 export interface PlanOptions {
   json?: boolean;
@@ -25,23 +25,10 @@ export interface PlanOptions {
 }
 
 export async function planCommand(specPath: string, options: PlanOptions): Promise<number> {
-  let input: unknown;
-  try {
-    input = readSpecFile(specPath);
-  } catch (err) {
-    if (err instanceof SpecFileError) {
-      log(red(`cutover: ${err.message}`));
-      return EXIT.usage;
-    }
-    throw err;
-  }
-  const parsed = parseMigrationSpec(input);
-  if (!parsed.ok) {
-    log(red(`cutover: ${specPath}: ${formatSpecProblems(parsed.problems)}`));
-    for (const p of parsed.problems) log(`  ${p.path}: ${p.message}`);
-    return EXIT.usage;
-  }
-  const result = await runPlan(parsed.spec, options);
+  const loaded = loadSpecOrExplain(specPath);
+  if (!loaded) return EXIT.usage;
+  const { spec } = loaded;
+  const result = await runPlan(spec, options);
   if (!result.ok) return EXIT.failed;
   const text = options.json
     ? `${JSON.stringify(result.report, null, 2)}\n`
