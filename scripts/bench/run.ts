@@ -1,4 +1,5 @@
 // `npm run bench [-- --only copy-pg|copy-mysql|validate|capture] [--scale 0.05]`
+//   copy-pg options: [--rounds N] (contenders in turn N times, median ratios) [--with-rows-path]
 // Every figure is a ratio against a peer run side by side, in the same run, on the same generated
 // data (scripts/bench/data.ts). See docs/BENCHMARKS.md for what each stage measures and why.
 // Results: a table on stdout and .cutover/bench/bench-<timestamp>.json.
@@ -69,6 +70,9 @@ const only = arg('only') as Stage | undefined;
 if (only && !STAGES.includes(only)) throw new Error(`--only must be one of ${STAGES.join(', ')}`);
 const captureSeconds = Number(arg('capture-seconds') ?? (scale >= 1 ? '60' : '10'));
 const profile = process.argv.includes('--profile');
+const withRowsPath = process.argv.includes('--with-rows-path');
+/** copy-pg only: run the contenders this many times in turn and report the median ratios. */
+const rounds = Math.max(1, Math.floor(Number(arg('rounds') ?? '1')));
 const rows: Row[] = [];
 const ratios: Ratio[] = [];
 const log = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -113,25 +117,58 @@ async function checkCounts(url: string, s: Sizes, who: string): Promise<number> 
   return total;
 }
 
-async function cutoverCopyPg(targetUrl: string): Promise<void> {
-  const source = openRowsEngine('postgres', PG_SRC);
-  const target = openRowsEngine('postgres', targetUrl);
+/** The column types (DDL spelling) of `tables` on a PostgreSQL database, in COLUMNS order. */
+async function pgColumnTypes(url: string): Promise<Map<string, string[]>> {
+  const engine = createPostgresEngine(url);
   try {
-    for (const t of TABLES)
-      await copyTable({
-        source,
-        target,
-        sourceSchema: 'public',
-        sourceTable: t,
-        targetSchema: 'public',
-        targetTable: t,
-        columns: COLUMNS[t]!,
-        key: ['id'],
-        concurrency: 2,
-      });
+    const model = await engine.introspect({ schema: 'public' });
+    return new Map(
+      TABLES.map((t) => {
+        const table = model.tables.find((m) => m.name === t)!;
+        return [t, COLUMNS[t]!.map((c) => table.columns.find((m) => m.name === c)!.nativeType)];
+      }),
+    );
   } finally {
-    await Promise.all([source.close(), target.close()]);
+    await engine.close();
   }
+}
+
+/**
+ * cutover's copier as a move runs it: the column types from both sides' catalogs (untimed, before
+ * the clock starts), so identical tables pass through undecoded; `passthrough: false` forces the
+ * row path for comparison. Returns the mode each table took.
+ */
+async function cutoverCopyPg(
+  targetUrl: string,
+  passthrough = true,
+): Promise<{ run: () => Promise<void>; modes: string[] }> {
+  const [sourceTypes, targetTypes] = await Promise.all([pgColumnTypes(PG_SRC), pgColumnTypes(targetUrl)]);
+  const modes: string[] = [];
+  const run = async () => {
+    const source = openRowsEngine('postgres', PG_SRC);
+    const target = openRowsEngine('postgres', targetUrl);
+    try {
+      for (const t of TABLES) {
+        const result = await copyTable({
+          source,
+          target,
+          sourceSchema: 'public',
+          sourceTable: t,
+          targetSchema: 'public',
+          targetTable: t,
+          columns: COLUMNS[t]!,
+          key: ['id'],
+          columnTypes: { source: sourceTypes.get(t)!, target: targetTypes.get(t)! },
+          passthrough,
+          concurrency: 2,
+        });
+        modes.push(`${t}: ${result.mode} (${result.chunks} chunks)`);
+      }
+    } finally {
+      await Promise.all([source.close(), target.close()]);
+    }
+  };
+  return { run, modes };
 }
 
 async function mysqlModels(myUrl: string): Promise<Map<string, TableModel>> {
@@ -174,14 +211,25 @@ async function cutoverCopyMysql(myUrl: string, targetUrl: string): Promise<void>
   }
 }
 
-async function copyPg(s: Sizes): Promise<void> {
-  let bytes = 0;
-  for (const t of TABLES) bytes += await pgRowBytes(PG_SRC, t);
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+};
+
+/**
+ * One round of the PG -> PG copy contenders, one after the other on fresh targets. Returns each
+ * contender's seconds (pgcopydb: null when it failed; 0.10 sometimes segfaults after its COPY phase).
+ */
+async function copyPgRound(s: Sizes, bytes: number, round: number): Promise<Record<string, number | null>> {
   const total = s.orders + s.blobs;
+  const tag = rounds > 1 ? ` (round ${round})` : '';
+  const extra = rounds > 1 ? { round: String(round) } : undefined;
+  const seconds: Record<string, number | null> = {};
 
   // Raw pipe: one psql COPY TO | psql COPY FROM per table, both tables at once (parallelism 2).
   const rawUrl = await freshTarget(DB.pgRaw);
-  log('copy-pg: raw psql COPY pipe');
+  log(`copy-pg: raw psql COPY pipe${tag}`);
   let t0 = performance.now();
   await Promise.all(
     TABLES.map((t) =>
@@ -189,7 +237,15 @@ async function copyPg(s: Sizes): Promise<void> {
           psql -X -q -v ON_ERROR_STOP=1 -d '${rawUrl}' -c 'COPY ${t} FROM STDIN'`),
     ),
   );
-  rows.push({ stage: 'copy-pg', contender: 'raw psql COPY pipe', seconds: secs(t0), rows: total, bytes });
+  seconds.raw = secs(t0);
+  rows.push({
+    stage: 'copy-pg',
+    contender: 'raw psql COPY pipe',
+    seconds: seconds.raw,
+    rows: total,
+    bytes,
+    extra,
+  });
   await checkCounts(rawUrl, s, 'raw pipe');
 
   // pgcopydb: table data only into the same pre-created tables, 2 COPY jobs.
@@ -197,39 +253,87 @@ async function copyPg(s: Sizes): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-pgcopydb-'));
   // The capture stage's table is not part of the copy: the filters leave it out.
   writeFileSync(path.join(dir, 'filters.ini'), '[exclude-table]\npublic.hot\n');
-  log('copy-pg: pgcopydb copy table-data --table-jobs 2');
+  log(`copy-pg: pgcopydb copy table-data --table-jobs 2${tag}`);
   t0 = performance.now();
-  await sh(
-    `pgcopydb copy table-data --source '${PG_SRC}' --target '${copydbUrl}' --table-jobs 2 --dir '${dir}/w' --filters '${dir}/filters.ini'`,
-  );
-  rows.push({ stage: 'copy-pg', contender: 'pgcopydb table-data', seconds: secs(t0), rows: total, bytes });
-  rmSync(dir, { recursive: true, force: true });
-  await checkCounts(copydbUrl, s, 'pgcopydb');
+  try {
+    await sh(
+      `pgcopydb copy table-data --source '${PG_SRC}' --target '${copydbUrl}' --table-jobs 2 --dir '${dir}/w' --filters '${dir}/filters.ini'`,
+    );
+    seconds.pgcopydb = secs(t0);
+    rows.push({
+      stage: 'copy-pg',
+      contender: 'pgcopydb table-data',
+      seconds: seconds.pgcopydb,
+      rows: total,
+      bytes,
+      extra,
+    });
+    await checkCounts(copydbUrl, s, 'pgcopydb');
+  } catch (err) {
+    seconds.pgcopydb = null;
+    log(`copy-pg: pgcopydb failed, left out of this round: ${(err as Error).message.split('\n')[1] ?? ''}`);
+    rows.push({ stage: 'copy-pg', contender: 'pgcopydb table-data (FAILED)', seconds: secs(t0), extra });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   const cutUrl = await freshTarget(DB.pgCutover);
-  log('copy-pg: cutover copyTable');
+  const cut = await cutoverCopyPg(cutUrl);
+  log(`copy-pg: cutover copyTable${tag}`);
   t0 = performance.now();
-  await profiled('copy-pg-cutover', () => cutoverCopyPg(cutUrl));
-  rows.push({ stage: 'copy-pg', contender: 'cutover copyTable', seconds: secs(t0), rows: total, bytes });
+  await profiled(`copy-pg-cutover${rounds > 1 ? `-${round}` : ''}`, cut.run);
+  seconds.cutover = secs(t0);
+  rows.push({
+    stage: 'copy-pg',
+    contender: 'cutover copyTable',
+    seconds: seconds.cutover,
+    rows: total,
+    bytes,
+    extra: { ...extra, modes: cut.modes.join('; ') },
+  });
+  log(`copy-pg: cutover ${cut.modes.join('; ')}`);
   await checkCounts(cutUrl, s, 'cutover');
 
-  const sec = (c: string) => rows.find((r) => r.stage === 'copy-pg' && r.contender.startsWith(c))!.seconds;
-  const vsRaw = sec('raw') / sec('cutover');
-  ratios.push({
-    stage: 'copy-pg',
-    name: 'cutover / raw pipe throughput',
-    value: vsRaw,
-    target: '>= 0.8',
-    met: vsRaw >= 0.8,
-  });
-  const vsCopydb = sec('pgcopydb') / sec('cutover');
-  ratios.push({
-    stage: 'copy-pg',
-    name: 'cutover / pgcopydb throughput',
-    value: vsCopydb,
-    target: '(none)',
-    met: null,
-  });
+  if (withRowsPath) {
+    // The same copier forced onto the row path (decode + re-encode every value), for comparison.
+    const rowsUrl = await freshTarget(DB.pgCutover);
+    const slow = await cutoverCopyPg(rowsUrl, false);
+    log(`copy-pg: cutover copyTable, rows path${tag}`);
+    t0 = performance.now();
+    await slow.run();
+    seconds.rowsPath = secs(t0);
+    rows.push({
+      stage: 'copy-pg',
+      contender: 'cutover copyTable, rows path (passthrough off)',
+      seconds: seconds.rowsPath,
+      rows: total,
+      bytes,
+      extra,
+    });
+    await checkCounts(rowsUrl, s, 'cutover rows path');
+  }
+  return seconds;
+}
+
+async function copyPg(s: Sizes): Promise<void> {
+  let bytes = 0;
+  for (const t of TABLES) bytes += await pgRowBytes(PG_SRC, t);
+  const results: Record<string, number | null>[] = [];
+  for (let round = 1; round <= rounds; round++) results.push(await copyPgRound(s, bytes, round));
+
+  // Ratios per round (each against the peer that ran next to it), then their median over rounds.
+  const ratio = (peer: string, of = 'cutover'): number[] =>
+    results.filter((r) => r[peer] && r[of]).map((r) => r[peer]! / r[of]!);
+  const push = (name: string, values: number[], target: string, met: (v: number) => boolean | null) => {
+    if (!values.length) return;
+    const value = median(values);
+    const each = values.length > 1 ? ` (median of ${values.map((v) => v.toFixed(3)).join(', ')})` : '';
+    ratios.push({ stage: 'copy-pg', name: `${name}${each}`, value, target, met: met(value) });
+  };
+  push('cutover / raw pipe throughput', ratio('raw'), '>= 0.8', (v) => v >= 0.8);
+  if (withRowsPath)
+    push('cutover rows path / raw pipe throughput', ratio('raw', 'rowsPath'), '(reference)', () => null);
+  push('cutover / pgcopydb throughput', ratio('pgcopydb'), '(none)', () => null);
 }
 
 async function copyMysql(s: Sizes, myUrl: string): Promise<void> {
@@ -335,7 +439,7 @@ async function validate(s: Sizes, myUrl: string): Promise<void> {
   // Validation needs targets: reuse the copy stages' (cutover's) targets, or make them untimed.
   if (!(await databaseExists(DB.pgCutover)) || (await pgCount(pgCut, 'orders')) !== s.orders) {
     log('validate: preparing the PostgreSQL target (untimed)');
-    await cutoverCopyPg(await freshTarget(DB.pgCutover));
+    await (await cutoverCopyPg(await freshTarget(DB.pgCutover))).run();
   }
   if (!(await databaseExists(DB.myCutover)) || (await pgCount(myCut, 'orders')) !== s.orders) {
     log('validate: preparing the MySQL -> PostgreSQL target (untimed)');
