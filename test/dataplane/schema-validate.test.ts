@@ -81,7 +81,8 @@ test('MySQL: an orphan row and a duplicate fail their foreign key and unique key
   const src = await createMysqlDatabase('cutover_ddl_val_mysrc');
   const dst = await createMysqlDatabase('cutover_ddl_val_mydst');
   const srcEngine = createMysqlEngine(src.url);
-  const conn = await mysql.createConnection({ uri: dst.url });
+  const pool = mysql.createPool({ uri: dst.url, connectionLimit: 1 });
+  const conn = await pool.getConnection();
   try {
     await execMysql(src.url, [
       `CREATE TABLE parent (id INT PRIMARY KEY)`,
@@ -103,7 +104,10 @@ test('MySQL: an orphan row and a duplicate fail their foreign key and unique key
       myDdl.applyDdlPhase(conn, plan, 'post-load'),
       constraintNotMet(/child_email/, 'ER_DUP_ENTRY', 'secret-dup'),
     );
-    await execMysql(dst.url, [`DELETE FROM child WHERE id = 3`, `INSERT INTO child VALUES (4, 987654, 'b@x')`]);
+    await execMysql(dst.url, [
+      `DELETE FROM child WHERE id = 3`,
+      `INSERT INTO child VALUES (4, 987654, 'b@x')`,
+    ]);
     await assert.rejects(
       myDdl.applyDdlPhase(conn, plan, 'post-load'),
       constraintNotMet(/fk_child_parent/, 'ER_NO_REFERENCED_ROW_2', '987654'),
@@ -112,7 +116,8 @@ test('MySQL: an orphan row and a duplicate fail their foreign key and unique key
     await myDdl.applyDdlPhase(conn, plan, 'post-load');
     await assert.rejects(execMysql(dst.url, [`INSERT INTO child VALUES (5, 42, 'c@x')`]), /foreign key/i);
   } finally {
-    await conn.end();
+    conn.release();
+    await pool.end();
     await srcEngine.close();
     await src.drop();
     await dst.drop();

@@ -123,7 +123,8 @@ export async function applyDdlStatements(
       } else {
         await conn.query(s.sql).catch((err: unknown) => {
           const code = (err as { code?: unknown } | null)?.code;
-          if (typeof code === 'string' && ROWS_VIOLATE.has(code)) throw new ConstraintNotMet(s.description, code);
+          if (typeof code === 'string' && ROWS_VIOLATE.has(code))
+            throw new ConstraintNotMet(s.description, code);
           throw err;
         });
         outcome = 'applied';

@@ -119,7 +119,8 @@ export async function applyDdlStatements(
       await client.query(s.sql).catch((err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code;
         // Class 23, integrity constraint violation: the rows, not the statement, are the problem.
-        if (typeof code === 'string' && code.startsWith('23')) throw new ConstraintNotMet(s.description, code);
+        if (typeof code === 'string' && code.startsWith('23'))
+          throw new ConstraintNotMet(s.description, code);
         throw err;
       });
       return 'applied' as const;
