@@ -59,6 +59,11 @@ export async function createWorker(
     // worker stops anyway and the activities are retried elsewhere after their heartbeat timeout.
     shutdownGraceTime: '5 seconds',
     shutdownForceTime: '30 seconds',
+    // A cancellation reaches an activity only in a heartbeat's reply, and the SDK sends heartbeats
+    // at most every 0.8 x heartbeat timeout (48 s with the default 60 s): an apply slice cancelled
+    // by the last approval would hold the cutover that long. A few activities heartbeating every
+    // 2 s cost the server nothing.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   return { worker, connection };
 }

@@ -98,8 +98,9 @@ export function adapt<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (
     // empty keep-alive would overwrite it, and a second crash would then start from zero.
     if (ctx.info.heartbeatDetails !== undefined && !lastDetails.has(ctx))
       lastDetails.set(ctx, ctx.info.heartbeatDetails);
-    // A third of the heartbeat timeout (at most 5 s): two keep-alives may be lost before it fires.
-    const every = Math.min(5_000, Math.max(200, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    // A third of the heartbeat timeout (at most 2 s): two keep-alives may be lost before it fires,
+    // and a cancellation (it comes back in a heartbeat's reply, see worker.ts) is seen within seconds.
+    const every = Math.min(2_000, Math.max(200, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
     const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx) ?? {}), every);
     try {
       return await fn(...args);
