@@ -878,8 +878,14 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     if (!s.rollback.reason) s.rollback.reason = reason;
     s.rollback.at ??= now();
     enter('rolling-back', reason);
-    // 'target-fence' is begun inside 'routing-target' and must be lifted after it: process as a stack.
-    for (let step = state.steps.at(-1); step; step = state.steps.at(-1)) {
+    // 'target-fence' is begun inside 'routing-target' and must be lifted after it: process as a stack,
+    // except that the target's fence outlives the target's tables: a writer that ignores the routing
+    // gets an error instead of rows the drop would lose (the lift then removes only its function).
+    const next = () =>
+      state.steps.includes('target-schema')
+        ? state.steps.filter((x) => x !== 'target-fence').at(-1)
+        : state.steps.at(-1);
+    for (let step = next(); step; step = next()) {
       await compensate(step);
       done(step);
     }

@@ -121,6 +121,29 @@ describe('MySQL trigger fence', () => {
     }
   });
 
+  test('lifting after the fenced tables were dropped (a rollback drops the target first) leaves nothing', async () => {
+    await execMysql(db.url, [`CREATE TABLE doomed (id INT PRIMARY KEY)`]);
+    await control.installFence(db.name, 'm-drop', 'trigger', ['doomed']);
+    await execMysql(db.url, [`DROP TABLE doomed`]);
+    assert.equal((await control.liftFence(db.name, 'm-drop')).mode, 'trigger');
+    assert.deepEqual(await control.fenceState(db.name, 'm-drop'), {
+      mode: null,
+      tables: [],
+      fencedAt: null,
+      previous: null,
+    });
+    const c = await mysql.createConnection({ uri: db.url });
+    try {
+      const [rows] = await c.query<mysql.RowDataPacket[]>(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_cutover%'`,
+        [db.name],
+      );
+      assert.deepEqual(rows, [], 'the state table goes with the last fence');
+    } finally {
+      await c.end();
+    }
+  });
+
   test('waits for a transaction that wrote before the fence: its write commits, later writes are rejected', async () => {
     const app = await mysql.createConnection({ uri: db.url });
     try {

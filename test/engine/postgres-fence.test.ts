@@ -138,6 +138,29 @@ describe('PostgreSQL trigger fence', () => {
     }
   });
 
+  test('lifting after the fenced tables were dropped (a rollback drops the target first) leaves nothing', async () => {
+    await execPostgres(db.url, [`CREATE TABLE shop.doomed (id int PRIMARY KEY)`]);
+    await control.installFence(SCHEMA, 'm-drop', 'trigger', ['doomed']);
+    await execPostgres(db.url, [`DROP TABLE shop.doomed`]);
+    const lifted = await control.liftFence(SCHEMA, 'm-drop');
+    assert.equal(lifted.mode, 'trigger');
+    assert.deepEqual(await control.fenceState(SCHEMA, 'm-drop'), {
+      mode: null,
+      tables: [],
+      fencedAt: null,
+      previous: null,
+    });
+    const c = await client();
+    try {
+      const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_proc WHERE proname = $1`, [
+        fenceObjectName('m-drop'),
+      ]);
+      assert.equal(rows[0].n, 0, 'the trigger function is dropped');
+    } finally {
+      await c.end();
+    }
+  });
+
   test('waits for a transaction that wrote before the fence: its write commits, later writes are rejected', async () => {
     const app = await client();
     try {

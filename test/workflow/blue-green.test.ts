@@ -188,6 +188,15 @@ describe('blueGreenMigration rollback', () => {
       await query(db.source.url, `INSERT INTO accounts (email) VALUES ('after-rollback@example.com')`);
       assert.deepEqual(await tablesOf(db.target.url), [], 'the target tables are dropped');
       assert.deepEqual(await cutoverObjects(db.source.url), []);
+      assert.deepEqual(await cutoverObjects(db.target.url), [], 'the target fence is lifted too');
+      // The target stays fenced until its tables are gone: no write lands there to be dropped.
+      const scheduled = (await handle.fetchHistory()).events!.flatMap(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      assert.ok(
+        scheduled.lastIndexOf('liftFence') > scheduled.indexOf('dropTargetSchema'),
+        `the target's fence is lifted after its tables are dropped: ${scheduled.join(', ')}`,
+      );
       const status = await handle.query(statusQuery);
       assert.equal(status.routing.active, 'source');
       assert.equal(status.phase, 'rolled-back');
