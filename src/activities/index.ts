@@ -4,5 +4,10 @@ export { catchUp, installCapture, removeCapture } from './capture';
 export { copyTable } from './copy';
 export { fenceState, fenceWrites, liftFence, readRouting, runHook, switchRouting } from './cutover';
 export { advanceSourceSequences, prepareReverse } from './reverse';
-export { dropTargetSchema, prepareTargetSchema, translateTargetSchema } from './schema';
+export {
+  checkTargetSchemaFree,
+  dropTargetSchema,
+  prepareTargetSchema,
+  translateTargetSchema,
+} from './schema';
 export { validateChangedKeys, validateTables } from './validate';

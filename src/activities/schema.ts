@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { translateSchema, type TranslateInput } from '../dataplane/schema/translate';
 import type { DdlPhase, DdlPlan } from '../engines/ddl-plan';
-import type { ProbeResult } from '../engines/engine';
+import type { Engine, ProbeResult } from '../engines/engine';
 import type { SchemaModel } from '../engines/model';
 import type { ColumnOverride } from '../spec/migration-spec';
 import { adapt, checkpoint, heartbeat, withEngine } from './adapter';
@@ -65,13 +65,7 @@ export const prepareTargetSchema = adapt(
       if (plan.to !== engine.kind)
         throw refused(`the DDL plan is for ${plan.to}, but the target connection is ${engine.kind}`);
       const retry = checkpoint<SchemaHeartbeat>()?.phase === input.phase;
-      if (input.phase === 'tables' && !input.allowExisting && !retry) {
-        const existing = await engine.ddl.existingTargetObjects(plan);
-        if (existing.length)
-          throw refused(
-            `the target schema ${JSON.stringify(plan.targetSchema)} already has ${existing.join(', ')}: drop or rename them, or migrate into another schema`,
-          );
-      }
+      if (input.phase === 'tables' && !input.allowExisting && !retry) await refuseExisting(engine, plan);
       let statements = 0;
       heartbeat({ phase: input.phase, statements } satisfies SchemaHeartbeat);
       try {
@@ -86,6 +80,23 @@ export const prepareTargetSchema = adapt(
       }
     }),
 );
+
+/**
+ * Refuses (RefusedError, naming them) when tables, sequences or types the plan creates exist on the
+ * target already: they are someone else's, and the compensation would drop them. Touches nothing.
+ */
+export const checkTargetSchemaFree = adapt(
+  async (input: { target: EndpointRef; plan: DdlPlan }): Promise<void> =>
+    withEngine(input.target, (engine) => refuseExisting(engine, input.plan)),
+);
+
+async function refuseExisting(engine: Engine, plan: DdlPlan): Promise<void> {
+  const existing = await engine.ddl.existingTargetObjects(plan);
+  if (existing.length)
+    throw refused(
+      `the target schema ${JSON.stringify(plan.targetSchema)} already has ${existing.join(', ')}: drop or rename them, or migrate into another schema`,
+    );
+}
 
 /** The DDL plan for the target, translated from the source model (touches nothing; shown for review). */
 export const translateTargetSchema = adapt(

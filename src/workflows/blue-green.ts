@@ -479,16 +479,16 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
 
     'preparing-target': async () => {
       enter('preparing-target', `creating ${state.moves.length} table(s) on the target`);
+      // Objects of the plan that exist already are someone else's: refused before the compensation
+      // (which drops them) is recorded. Checked apart from the creation so that a retry after a
+      // crash mid-creation takes the objects it finds for its own, heartbeat or not.
+      await acts.checkTargetSchemaFree.executeWithOptions({ summary: 'check the target is free' }, [
+        { target, plan: state.ddl! },
+      ]);
       begin('target-schema');
-      try {
-        await acts.prepareTargetSchema.executeWithOptions({ summary: 'create target tables' }, [
-          { target, phase: 'tables', plan: state.ddl! },
-        ]);
-      } catch (err) {
-        // Refused before anything was touched (the objects exist and are someone else's): not ours to drop.
-        if (failureType(err) === 'RefusedError') done('target-schema');
-        throw err;
-      }
+      await acts.prepareTargetSchema.executeWithOptions({ summary: 'create target tables' }, [
+        { target, phase: 'tables', plan: state.ddl!, allowExisting: true },
+      ]);
       // Refused now, not at the cutover: a column that cannot be replicated back (and not accepted).
       await acts.prepareReverse.executeWithOptions({ summary: 'check reverse replication' }, [
         { source, target, tables: state.moves, acceptLossy: spec.cutover.acceptLossyReverse },
