@@ -10,7 +10,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { workflowBundlePath } from '../../src/temporal/bundle';
-import type { MigrationStatus } from '../../src/workflows/messages';
+import type { MigrationPhase, MigrationStatus } from '../../src/workflows/messages';
 import { statusQuery } from '../../src/workflows/messages';
 import { createPostgresDatabase, type TestDatabase } from './databases';
 import { prng } from './exactness';
@@ -275,6 +275,59 @@ export function workerProcess(address: string, taskQueue: string, connections: R
       await exited;
     },
   };
+}
+
+const PHASE_ORDER: MigrationPhase[] = [
+  'validating-spec',
+  'planning',
+  'preparing-target',
+  'installing-capture',
+  'copying',
+  'catching-up',
+  'validating',
+  'awaiting-approval',
+  'cutting-over',
+  'rollback-window',
+  'finalizing',
+  'completed',
+];
+
+/** One worker process at a time; `kill` SIGKILLs it and starts the next. */
+export class WorkerProcesses {
+  kills: { phase: MigrationPhase; detail: string }[] = [];
+  private current: ReturnType<typeof workerProcess>;
+  constructor(
+    private readonly address: string,
+    private readonly taskQueue: string,
+    private readonly connections: Record<string, string>,
+  ) {
+    this.current = workerProcess(address, taskQueue, connections);
+  }
+
+  /**
+   * Wait for the phase, then a random moment within `maxDelayMs`, then SIGKILL and replace the
+   * worker. A phase shorter than a worker's start (catching up a few seconds of changes) may be
+   * over before the new worker answers: the kill then lands in the next phase, and is recorded so.
+   */
+  async killIn(handle: WorkflowHandle, phases: MigrationPhase[], maxDelayMs: number): Promise<void> {
+    const from = Math.min(...phases.map((p) => PHASE_ORDER.indexOf(p)));
+    await waitForStatus(
+      handle,
+      (s) => phases.includes(s.phase) || PHASE_ORDER.indexOf(s.phase) > from,
+      `phase ${phases.join(' or ')}`,
+      180_000,
+      25,
+    );
+    await sleep(Math.floor(Math.random() * maxDelayMs));
+    const s = await handle.query(statusQuery);
+    await this.current.kill();
+    this.kills.push({ phase: s.phase, detail: s.detail });
+    this.current = workerProcess(this.address, this.taskQueue, this.connections);
+  }
+
+  async stop(): Promise<void> {
+    await this.current.stop();
+  }
 }
 
 /** Names of the objects cutover may leave behind in a PostgreSQL database (none, when clean). */

@@ -22,7 +22,6 @@ import {
   finalizeSignal,
   rollbackSignal,
   statusQuery,
-  type MigrationPhase,
 } from '../../src/workflows/messages';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/databases';
 import {
@@ -34,6 +33,7 @@ import {
   ShopWriter,
   tableDigest,
   waitForStatus,
+  WorkerProcesses as Workers,
   workerProcess,
 } from '../helpers/migration';
 import { testAddress } from '../helpers/temporal';
@@ -64,59 +64,6 @@ function spec(name: string, extra: Record<string, unknown> = {}) {
     runtime: { heartbeatTimeoutSeconds: 4 },
     ...extra,
   };
-}
-
-const ORDER: MigrationPhase[] = [
-  'validating-spec',
-  'planning',
-  'preparing-target',
-  'installing-capture',
-  'copying',
-  'catching-up',
-  'validating',
-  'awaiting-approval',
-  'cutting-over',
-  'rollback-window',
-  'finalizing',
-  'completed',
-];
-
-/** One worker process at a time; `kill` SIGKILLs it and starts the next. */
-class Workers {
-  kills: { phase: MigrationPhase; detail: string }[] = [];
-  private current: ReturnType<typeof workerProcess>;
-  constructor(
-    private readonly address: string,
-    private readonly taskQueue: string,
-    private readonly connections: Record<string, string>,
-  ) {
-    this.current = workerProcess(address, taskQueue, connections);
-  }
-
-  /**
-   * Wait for the phase, then a random moment within `maxDelayMs`, then SIGKILL and replace the
-   * worker. A phase shorter than a worker's start (catching up a few seconds of changes) may be
-   * over before the new worker answers: the kill then lands in the next phase, and is recorded so.
-   */
-  async killIn(handle: WorkflowHandle, phases: MigrationPhase[], maxDelayMs: number): Promise<void> {
-    const from = Math.min(...phases.map((p) => ORDER.indexOf(p)));
-    await waitForStatus(
-      handle,
-      (s) => phases.includes(s.phase) || ORDER.indexOf(s.phase) > from,
-      `phase ${phases.join(' or ')}`,
-      180_000,
-      25,
-    );
-    await sleep(Math.floor(Math.random() * maxDelayMs));
-    const s = await handle.query(statusQuery);
-    await this.current.kill();
-    this.kills.push({ phase: s.phase, detail: s.detail });
-    this.current = workerProcess(this.address, this.taskQueue, this.connections);
-  }
-
-  async stop(): Promise<void> {
-    await this.current.stop();
-  }
 }
 
 async function replay(handle: WorkflowHandle): Promise<void> {
