@@ -61,6 +61,11 @@ export interface CatchUpInput {
   maxSecondsBehind?: number;
   /** ... continuously for this many seconds (default 0: the first time both hold). */
   stableSeconds?: number;
+  /**
+   * Apply at least every change that waits when the call starts, whatever the thresholds: a caller
+   * that saw the target in a state those changes repair (a constraint the rows did not meet yet).
+   */
+  drainBacklog?: boolean;
   /** Changelog rows per batch (default 1000). */
   batchSize?: number;
   /** Give up after this long without reaching the threshold (result caughtUp: false); default: never. */
@@ -125,12 +130,14 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
         upserted: 0,
         deleted: 0,
       };
+      let backlog = input.drainBacklog ? (await options.capture.lag(state.position || null)).rowsBehind : 0;
       for (;;) {
         signal.throwIfAborted();
         const r = await applyBatch(options, state.position || null);
         state.position = r.position;
         state.batches++;
         state.changes += r.changes;
+        backlog = Math.max(0, backlog - r.changes);
         state.upserted += r.upserted;
         state.deleted += r.deleted;
         state.lag = await options.capture.lag(state.position);
@@ -140,7 +147,7 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
           changes: state.changes,
           lag: state.lag,
         } satisfies CatchUpHeartbeat);
-        if (state.lag.rowsBehind <= maxRows && state.lag.secondsBehind <= maxSeconds) {
+        if (backlog === 0 && state.lag.rowsBehind <= maxRows && state.lag.secondsBehind <= maxSeconds) {
           withinSince ??= Date.now();
           if (Date.now() - withinSince >= stableMs) {
             state.caughtUp = true;

@@ -553,6 +553,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           forwardInput({
             maxRowsBehind: Number.MAX_SAFE_INTEGER,
             maxSecondsBehind: spec.cutover.maxLagSeconds,
+            // After a violation: at least the changes that were waiting, however recent.
+            drainBacklog: round > 1,
           }),
         ]);
         state.position = r.position;

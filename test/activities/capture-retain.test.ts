@@ -1,9 +1,11 @@
 // The catchUp activity for the cutover's "validate what changed since the last validation":
 // retainAfter keeps the applied changes after a position in the changelog (changedKeys lists them),
-// and stableSeconds reports caught up only once the lag has held for that long.
+// and stableSeconds reports caught up only once the lag has held for that long; drainBacklog applies
+// everything that waited at the start (the retry after a constraint the target did not meet yet).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import pg from 'pg';
 import {
   catchUp,
   installCapture,
@@ -99,4 +101,39 @@ test('catchUp with retainAfter keeps what changed since the last validation; sta
     await engine.close();
   }
   await run(removeCapture, { source });
+});
+
+test('drainBacklog applies every change waiting at the start, even when the lag is within the thresholds', async () => {
+  const run = <A, R>(fn: (input: A) => Promise<R>, input: A) => new MockActivityEnvironment().run(fn, input);
+  await run(installCapture, { source, tables: [{ table: 'items', key: ['id'] }] });
+  try {
+    const base = { source, target, tables: [move], batchSize: 2 };
+    const start = (await run(catchUp, { ...base, position: null })) as CatchUpActivityResult;
+    await execPostgres(src.url, [`INSERT INTO items SELECT g, 'd' || g FROM generate_series(100, 104) g`]);
+    const loose = { maxRowsBehind: Number.MAX_SAFE_INTEGER, maxSecondsBehind: 3600 };
+    const one = (await run(catchUp, {
+      ...base,
+      ...loose,
+      position: start.position,
+    })) as CatchUpActivityResult;
+    assert.equal(one.lag.rowsBehind, 3, 'within the thresholds after one batch: the rest waits');
+    const all = (await run(catchUp, {
+      ...base,
+      ...loose,
+      position: one.position,
+      drainBacklog: true,
+    })) as CatchUpActivityResult;
+    assert.equal(all.caughtUp, true);
+    assert.equal(all.lag.rowsBehind, 0);
+    const c = new pg.Client({ connectionString: dst.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(`SELECT count(*)::int AS n FROM items WHERE id >= 100`);
+      assert.equal(rows[0].n, 5, 'every waiting change is on the target');
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await run(removeCapture, { source });
+  }
 });
