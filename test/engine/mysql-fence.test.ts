@@ -45,6 +45,20 @@ async function count(table: string): Promise<number> {
   }
 }
 
+/** cutover's tables left in the test database. */
+async function cutoverTables(): Promise<unknown[]> {
+  const c = await mysql.createConnection({ uri: db.url });
+  try {
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_cutover%'`,
+      [db.name],
+    );
+    return rows;
+  } finally {
+    await c.end();
+  }
+}
+
 before(async () => {
   db = await createMysqlDatabase('cutover_fence');
   await execMysql(db.url, [
@@ -109,16 +123,7 @@ describe('MySQL trigger fence', () => {
       fencedAt: null,
       previous: null,
     });
-    const c = await mysql.createConnection({ uri: db.url });
-    try {
-      const [rows] = await c.query<mysql.RowDataPacket[]>(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_cutover%'`,
-        [db.name],
-      );
-      assert.deepEqual(rows, [], 'the state table goes with the last fence');
-    } finally {
-      await c.end();
-    }
+    assert.deepEqual(await cutoverTables(), [], 'the state table goes with the last fence');
   });
 
   test('lifting after the fenced tables were dropped (a rollback drops the target first) leaves nothing', async () => {
@@ -132,16 +137,7 @@ describe('MySQL trigger fence', () => {
       fencedAt: null,
       previous: null,
     });
-    const c = await mysql.createConnection({ uri: db.url });
-    try {
-      const [rows] = await c.query<mysql.RowDataPacket[]>(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_cutover%'`,
-        [db.name],
-      );
-      assert.deepEqual(rows, [], 'the state table goes with the last fence');
-    } finally {
-      await c.end();
-    }
+    assert.deepEqual(await cutoverTables(), [], 'the state table goes with the last fence');
   });
 
   test('waits for a transaction that wrote before the fence: its write commits, later writes are rejected', async () => {

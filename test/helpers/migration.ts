@@ -11,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { workflowBundlePath } from '../../src/temporal/bundle';
 import type { MigrationPhase, MigrationStatus } from '../../src/workflows/messages';
-import { statusQuery } from '../../src/workflows/messages';
+import { approveCutoverUpdate, statusQuery } from '../../src/workflows/messages';
 import { createPostgresDatabase, type TestDatabase } from './databases';
 import { prng } from './exactness';
 
@@ -323,6 +323,26 @@ export class WorkerProcesses {
     await this.current.kill();
     this.kills.push({ phase: s.phase, detail: s.detail });
     this.current = workerProcess(this.address, this.taskQueue, this.connections);
+  }
+
+  /**
+   * The kill matrix up to the rollback window: SIGKILLs in the copy, the catch-up or validation and
+   * the approval wait, then `approver` approves, then SIGKILLs in the cutover and the rollback window.
+   */
+  async killThroughCutover(handle: WorkflowHandle, approver: string): Promise<MigrationStatus> {
+    await this.killIn(handle, ['copying'], 1500);
+    await this.killIn(handle, ['catching-up', 'validating'], 300);
+    await this.killIn(handle, ['awaiting-approval'], 1000);
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate after the kill');
+    await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver }] });
+    await this.killIn(handle, ['cutting-over'], 2500);
+    await this.killIn(handle, ['rollback-window'], 1000);
+    return waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the rollback window', 180_000);
+  }
+
+  /** Where each kill landed, for messages. */
+  get landed(): string {
+    return `after kills in ${this.kills.map((k) => k.phase).join(', ')}`;
   }
 
   async stop(): Promise<void> {

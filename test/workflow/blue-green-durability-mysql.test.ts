@@ -14,7 +14,7 @@ import pg from 'pg';
 import { ShopLoad } from '../../scripts/demo-load';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import { approveCutoverUpdate, finalizeSignal, statusQuery } from '../../src/workflows/messages';
+import { finalizeSignal, statusQuery } from '../../src/workflows/messages';
 import {
   createMysqlDatabase,
   createPostgresDatabase,
@@ -194,20 +194,13 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
       { first: 1, last: PRODUCTS },
       10,
     );
-    await workers.killIn(handle, ['copying'], 1500);
-    await workers.killIn(handle, ['catching-up', 'validating'], 300);
-    await workers.killIn(handle, ['awaiting-approval'], 1000);
-    await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate after the kill');
-    await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'alice' }] });
-    await workers.killIn(handle, ['cutting-over'], 2500);
-    await workers.killIn(handle, ['rollback-window'], 1000);
-    await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the rollback window', 180_000);
+    await workers.killThroughCutover(handle, 'alice');
     const app = load;
     await waitForStatus(handle, () => app.writes.target > 100, 'writes on PostgreSQL');
     await load.stop();
     await handle.signal(finalizeSignal);
     const result = (await handle.result()) as MigrationResult;
-    const where = `after kills in ${workers.kills.map((k) => k.phase).join(', ')}`;
+    const where = workers.landed;
     t.diagnostic(where);
     t.diagnostic(
       `app: ${load.writes.source} writes on MySQL, ${load.writes.target} on PostgreSQL, ${load.fenced} fenced, ${load.retried.length} re-issued`,

@@ -17,12 +17,7 @@ import { workflowBundlePath } from '../../src/temporal/bundle';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import {
-  approveCutoverUpdate,
-  finalizeSignal,
-  rollbackSignal,
-  statusQuery,
-} from '../../src/workflows/messages';
+import { finalizeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/databases';
 import {
   assertSameShop,
@@ -89,19 +84,7 @@ test('SIGKILLed in the copy, the catch-up or validation, the approval wait, the 
     writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
       handle.query(statusQuery).then((s) => s.routing.active),
     );
-    await workers.killIn(handle, ['copying'], 1500);
-    await workers.killIn(handle, ['catching-up', 'validating'], 300);
-    await workers.killIn(handle, ['awaiting-approval'], 1000);
-    await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate after the kill');
-    await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'alice' }] });
-    await workers.killIn(handle, ['cutting-over'], 2500);
-    await workers.killIn(handle, ['rollback-window'], 1000);
-    const s = await waitForStatus(
-      handle,
-      (x) => x.phase === 'rollback-window',
-      'the rollback window',
-      180_000,
-    );
+    const s = await workers.killThroughCutover(handle, 'alice');
     assert.equal(s.routing.active, 'target');
     await waitForStatus(
       handle,
@@ -114,12 +97,8 @@ test('SIGKILLed in the copy, the catch-up or validation, the approval wait, the 
     const result = (await handle.result()) as MigrationResult;
     assert.equal(result.outcome, 'completed', JSON.stringify(workers.kills));
     assert.equal(result.validation?.status, 'match');
-    t.diagnostic(`killed in: ${workers.kills.map((k) => k.phase).join(', ')}`);
-    await assertSameShop(
-      db.target.url,
-      db.source.url,
-      `after kills in ${workers.kills.map((k) => k.phase).join(', ')}`,
-    );
+    t.diagnostic(workers.landed);
+    await assertSameShop(db.target.url, db.source.url, workers.landed);
     assert.deepEqual(await cutoverObjects(db.source.url), []);
     assert.deepEqual(await cutoverObjects(db.target.url), []);
     await replay(handle);
@@ -161,11 +140,7 @@ test('SIGKILLed in the rollback window and during the rollback, the source ends 
     const result = (await handle.result()) as MigrationResult;
     assert.equal(result.outcome, 'rolled-back');
     const actual = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.source.url, t, SHOP_KEYS[t]!)));
-    assert.deepEqual(
-      actual,
-      expected,
-      `the source after kills in ${workers.kills.map((k) => k.phase).join(', ')}`,
-    );
+    assert.deepEqual(actual, expected, `the source ${workers.landed}`);
     assert.deepEqual(await cutoverObjects(db.source.url), []);
     await replay(handle);
   } finally {
