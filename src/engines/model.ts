@@ -124,11 +124,15 @@ export interface ForeignKeyModel {
   onDelete: string;
   /** True when the referenced columns are exactly a primary or unique key of the parent. */
   referencesUniqueKey: boolean;
+  /** PostgreSQL NOT VALID: enforced for new rows, never checked against the existing ones. */
+  notValidated?: true;
 }
 
 export interface CheckModel {
   name: string;
   expression: string;
+  /** PostgreSQL NOT VALID (see ForeignKeyModel.notValidated). */
+  notValidated?: true;
 }
 
 export interface ViewModel {

@@ -571,7 +571,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
             throw ApplicationFailure.create({
               type: 'ConstraintNotMet',
               nonRetryable: true,
-              message: `${describe(err)}, still after ${round} catch-ups: the source's own rows violate it (a foreign key added NOT VALID or with checks off, a duplicate under the target's collation). Fix the rows on the source and start again`,
+              message: `${describe(err)}, still after ${round} catch-ups: the source's own rows violate it (rows written with the checks off: MySQL foreign_key_checks = 0, PostgreSQL session_replication_role = replica; or a duplicate under the target's collation). Fix the rows on the source and start again`,
             });
           note(`${describe(err)}: catching up again (${round}/${POST_LOAD_ROUNDS})`);
         }

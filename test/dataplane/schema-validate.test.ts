@@ -123,3 +123,51 @@ test('MySQL: an orphan row and a duplicate fail their foreign key and unique key
     await dst.drop();
   }
 });
+
+test('PostgreSQL: a foreign key and a CHECK that are NOT VALID on the source stay NOT VALID on the target, with a note', async () => {
+  const src = await createPostgresDatabase('cutover_ddl_nv_src');
+  const dst = await createPostgresDatabase('cutover_ddl_nv_dst');
+  const srcEngine = createPostgresEngine(src.url);
+  const pool = createPool(dst.url);
+  try {
+    await execPostgres(src.url, [
+      `CREATE TABLE parent (id integer PRIMARY KEY)`,
+      `CREATE TABLE child (id integer PRIMARY KEY, parent_id integer NOT NULL, qty integer)`,
+      `INSERT INTO parent VALUES (1)`,
+      `INSERT INTO child VALUES (1, 1, 5), (2, 42, -1)`,
+      `ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID`,
+      `ALTER TABLE child ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID`,
+    ]);
+    const plan = translateSchema({
+      source: await srcEngine.introspect(),
+      targetEngine: 'postgres',
+      targetSchema: 'public',
+    });
+    assert.deepEqual(
+      plan.statements.filter((s) => s.object.kind === 'validate'),
+      [],
+      'nothing validates what the source never validated',
+    );
+    assert.ok(plan.notes.some((n) => /child: foreign key child_parent is NOT VALID on the source/.test(n)));
+    assert.ok(plan.notes.some((n) => /child: CHECK qty_positive is NOT VALID on the source/.test(n)));
+    await pgDdl.applyDdlPhase(pool, plan, 'tables');
+    await execPostgres(dst.url, [
+      `INSERT INTO parent VALUES (1)`,
+      `INSERT INTO child VALUES (1, 1, 5), (2, 42, -1)`,
+    ]);
+    await pgDdl.applyDdlPhase(pool, plan, 'post-load');
+    const { rows } = await pool.query<{ conname: string; convalidated: boolean }>(
+      `SELECT conname::text, convalidated FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype IN ('f', 'c') ORDER BY 1`,
+    );
+    assert.deepEqual(rows, [
+      { conname: 'child_parent', convalidated: false },
+      { conname: 'qty_positive', convalidated: false },
+    ]);
+    await assert.rejects(execPostgres(dst.url, [`INSERT INTO child VALUES (3, 77, 1)`]), /foreign key/);
+  } finally {
+    await pool.end();
+    await srcEngine.close();
+    await src.drop();
+    await dst.drop();
+  }
+});

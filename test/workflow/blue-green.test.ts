@@ -270,13 +270,16 @@ describe('blueGreenMigration rollback', () => {
 
   test('a foreign key the source rows themselves violate: catch-ups do not fix it, the migration names it and rolls back', async () => {
     const db = await pair();
-    // NOT VALID on the source: the orphan is allowed there, and VALIDATE on the target can never pass.
-    await query(db.source.url, `ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey`);
-    await query(db.source.url, `INSERT INTO entries (account_id, seq, amount) VALUES (990001, 1, 1)`);
-    await query(
-      db.source.url,
-      `ALTER TABLE entries ADD CONSTRAINT entries_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID`,
-    );
+    // Written under the replica role (as a logical replication subscriber writes), the orphan skipped
+    // the source's foreign key triggers: the key is valid there, and VALIDATE on the target never passes.
+    const c = new pg.Client({ connectionString: db.source.url });
+    await c.connect();
+    try {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`INSERT INTO entries (account_id, seq, amount) VALUES (990001, 1, 1)`);
+    } finally {
+      await c.end();
+    }
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await start(client, taskQueue, spec('bg-orphan'));
       await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);

@@ -27,17 +27,22 @@ export function createChecks(
         name,
         table: table.name,
       });
-      push(
-        postLoadValidate,
-        'post-load',
-        `validate check ${name} on ${table.name}`,
-        `ALTER TABLE ${qt(table.name)} VALIDATE CONSTRAINT ${d.q(name)}`,
-        {
-          kind: 'validate',
-          name,
-          table: table.name,
-        },
-      );
+      if (chk.notValidated)
+        notes.push(
+          `${where}: CHECK ${chk.name} is NOT VALID on the source: created NOT VALID on the target too, and not validated`,
+        );
+      else
+        push(
+          postLoadValidate,
+          'post-load',
+          `validate check ${name} on ${table.name}`,
+          `ALTER TABLE ${qt(table.name)} VALIDATE CONSTRAINT ${d.q(name)}`,
+          {
+            kind: 'validate',
+            name,
+            table: table.name,
+          },
+        );
     } else {
       push(postLoadFks, 'post-load', `check ${name} on ${table.name}`, base, {
         kind: 'check',

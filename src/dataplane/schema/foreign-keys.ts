@@ -53,6 +53,12 @@ export function createForeignKeys(ctx: TranslationContext, table: TableModel, co
         `${label} is named ${name} on the target (names must be unique${d.kind === 'mysql' ? ' per schema' : ''})`,
       );
     const base = `ALTER TABLE ${qt(table.name)} ADD CONSTRAINT ${d.q(name)} FOREIGN KEY (${fk.columns.map(d.q).join(', ')}) REFERENCES ${qt(fk.referencedTable)} (${fk.referencedColumns.map(d.q).join(', ')}) ON UPDATE ${onUpdate} ON DELETE ${onDelete}`;
+    if (fk.notValidated)
+      notes.push(
+        to === 'postgres'
+          ? `${label} is NOT VALID on the source: created NOT VALID on the target too, and not validated (the source never checked its existing rows)`
+          : `${label} is NOT VALID on the source, and MySQL checks every existing row when it adds a foreign key: rows that violate it stop the migration`,
+      );
     if (to === 'postgres') {
       push(
         postLoadFks,
@@ -65,13 +71,14 @@ export function createForeignKeys(ctx: TranslationContext, table: TableModel, co
           table: table.name,
         },
       );
-      push(
-        postLoadValidate,
-        'post-load',
-        `validate foreign key ${name} on ${table.name}`,
-        `ALTER TABLE ${qt(table.name)} VALIDATE CONSTRAINT ${d.q(name)}`,
-        { kind: 'validate', name, table: table.name },
-      );
+      if (!fk.notValidated)
+        push(
+          postLoadValidate,
+          'post-load',
+          `validate foreign key ${name} on ${table.name}`,
+          `ALTER TABLE ${qt(table.name)} VALIDATE CONSTRAINT ${d.q(name)}`,
+          { kind: 'validate', name, table: table.name },
+        );
     } else {
       push(postLoadFks, 'post-load', `foreign key ${name} on ${table.name} -> ${fk.referencedTable}`, base, {
         kind: 'foreign-key',

@@ -280,6 +280,7 @@ async function readConstraints(
     on_delete: string;
     check_expr: string | null;
     references_unique: boolean | null;
+    validated: boolean;
   }>(
     client,
     `SELECT con.conrelid AS rel, con.conname::text AS name, con.contype::text AS type, con.conindid AS index_oid,
@@ -288,7 +289,7 @@ async function readConstraints(
             rn.nspname::text AS ref_schema, rc.relname::text AS ref_table,
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns,
-            con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
+            con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete, con.convalidated AS validated,
             CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END AS check_expr,
             CASE WHEN con.contype = 'f' THEN EXISTS (
               SELECT 1 FROM pg_index i
@@ -329,12 +330,14 @@ async function readConstraints(
           onDelete: FK_ACTIONS[r.on_delete] ?? r.on_delete,
           referencesUniqueKey: r.references_unique === true,
         };
+        if (!r.validated) fk.notValidated = true;
         table.foreignKeys.push(fk);
         break;
       }
       case 'c': {
         // The bare expression (pg_get_constraintdef's text without the "CHECK (...)" wrapper).
         const check: CheckModel = { name: r.name, expression: r.check_expr ?? '' };
+        if (!r.validated) check.notValidated = true;
         table.checks.push(check);
         break;
       }
