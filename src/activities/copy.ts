@@ -21,6 +21,10 @@ export interface CopyTableInput extends TableMove {
   chunk?: ChunkTunerOptions;
   /** Row rate limit for this table's copy; unlimited when absent. */
   maxRowsPerSecond?: number;
+  /** Wait while more queries than this run on the source server (Engine.runningQueries). */
+  maxLoad?: number;
+  /** Stop (non-retryable CriticalLoadError) when that many or more run. */
+  criticalLoad?: number;
   /** Follow the calling workflow's pause/resume (its `status` query, every few seconds). */
   control?: boolean;
   /** The planned copy rate: an alert is raised while the copy runs below half of it. */
@@ -57,9 +61,17 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
     withEngine(input.target, async (target) => {
       const move = planMove(source.kind, target.kind, input);
       let rowsThisAttempt = 0;
-      const throttle = new Throttle(
-        input.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: input.maxRowsPerSecond },
-      );
+      const watchLoad = input.maxLoad !== undefined || input.criticalLoad !== undefined;
+      const throttle = new Throttle({
+        ...(input.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: input.maxRowsPerSecond }),
+        ...(watchLoad
+          ? {
+              loadMetric: () => source.runningQueries(),
+              maxLoad: input.maxLoad,
+              criticalLoad: input.criticalLoad,
+            }
+          : {}),
+      });
       const stopControl = input.control ? followWorkflowControl(throttle) : () => undefined;
       const rate = new RateWatch(move.sourceTable, input.expectedRowsPerSecond, throttle, input.alert);
       const result = await copyRows({

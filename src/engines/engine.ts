@@ -70,6 +70,11 @@ export interface Engine {
    * long transactions are those older than the threshold.
    */
   liveState(options?: { longTransactionSeconds?: number; schema?: string }): Promise<LiveState>;
+  /**
+   * Queries running on the whole server right now (MySQL Threads_running, PostgreSQL active client
+   * sessions, this one included): the copy's load metric, as pt-osc's --max-load reads it.
+   */
+  runningQueries(): Promise<number>;
   /** Answer several probes on one table with a single scan. */
   probe(schema: string, table: string, probes: ColumnProbe[]): Promise<ProbeResult[]>;
   /** Read up to `limit` rows of the given columns in primary-key order (or any order without one). */

@@ -21,6 +21,8 @@ export const PERMANENT_ERROR_TYPES = [
   // A newer routing switch is recorded; a hook the worker has no CUTOVER_HOOK_<NAME> for.
   'RoutingConflict',
   'HookNotConfigured',
+  // The source's load reached copy.criticalLoad: the copy stops (pt-osc --critical-load).
+  'CriticalLoadError',
   // A post-load index or constraint the target's rows violate: the workflow catches up and tries again.
   'ConstraintNotMet',
 ];

@@ -141,14 +141,27 @@ const approval = z
       });
   });
 
-const copy = z.strictObject({
-  /** Key-range slices of one table copied at once. */
-  slicesPerTable: z.number().int().min(1).max(32).default(2),
-  /** Tables copied at once. */
-  tablesAtOnce: z.number().int().min(1).max(32).default(2),
-  /** Row rate limit per table (the throttle signal can change it); unlimited when absent. */
-  maxRowsPerSecond: z.number().positive().optional(),
-});
+const copy = z
+  .strictObject({
+    /** Key-range slices of one table copied at once. */
+    slicesPerTable: z.number().int().min(1).max(32).default(2),
+    /** Tables copied at once. */
+    tablesAtOnce: z.number().int().min(1).max(32).default(2),
+    /** Row rate limit per table (the throttle signal can change it); unlimited when absent. */
+    maxRowsPerSecond: z.number().positive().optional(),
+    /**
+     * pt-osc's --max-load: while more queries than this run on the source server (MySQL
+     * Threads_running, PostgreSQL active client sessions; cutover's own copy sessions count too,
+     * up to slicesPerTable x tablesAtOnce) the copy waits, backing off, until the load falls.
+     */
+    maxLoad: z.number().int().min(1).max(100_000).optional(),
+    /** pt-osc's --critical-load: at or above this many, the copy stops and the migration rolls back. */
+    criticalLoad: z.number().int().min(1).max(100_000).optional(),
+  })
+  .refine((c) => c.maxLoad === undefined || c.criticalLoad === undefined || c.criticalLoad > c.maxLoad, {
+    message: 'criticalLoad must be above maxLoad',
+    path: ['criticalLoad'],
+  });
 
 const cutover = z.strictObject({
   /** Go/no-go: the capture lag must stay at most this many seconds ... */

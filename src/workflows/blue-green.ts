@@ -523,6 +523,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
               target,
               concurrency: spec.copy.slicesPerTable,
               maxRowsPerSecond: s.maxRowsPerSecond ?? undefined,
+              maxLoad: spec.copy.maxLoad,
+              criticalLoad: spec.copy.criticalLoad,
               control: true,
               expectedRowsPerSecond: state.plannedRowsPerSecond ?? undefined,
               alert: spec.cutover.hooks.alert

@@ -82,3 +82,22 @@ test('finding codes in acceptRisks must look like codes', () => {
     ['acceptRisks.1'],
   );
 });
+
+test('copy load thresholds: criticalLoad must be above maxLoad, both positive integers', () => {
+  const ok = parseMigrationSpec({ ...valid, copy: { maxLoad: 25, criticalLoad: 50 } });
+  assert.ok(ok.ok);
+  assert.equal(ok.spec.copy.maxLoad, 25);
+  assert.equal(ok.spec.copy.criticalLoad, 50);
+  const bad = parseMigrationSpec({ ...valid, copy: { maxLoad: 25, criticalLoad: 25 } });
+  assert.ok(!bad.ok);
+  assert.deepEqual(
+    bad.problems.map((p) => [p.path, p.message]),
+    [['copy.criticalLoad', 'criticalLoad must be above maxLoad']],
+  );
+  const zero = parseMigrationSpec({ ...valid, copy: { maxLoad: 0 } });
+  assert.ok(!zero.ok);
+  assert.deepEqual(
+    zero.problems.map((p) => p.path),
+    ['copy.maxLoad'],
+  );
+});

@@ -250,6 +250,23 @@ describe('blueGreenMigration rollback', () => {
     });
   });
 
+  test('the source at its critical load stops the copy (pt-osc --critical-load) and rolls back', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      // One running query (the load check itself) is already critical.
+      const handle = await start(client, taskQueue, spec('bg-load', { copy: { criticalLoad: 1 } }));
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(
+        status.error ?? '',
+        /the source's load \(\d+ running queries\) reached the critical threshold 1/,
+      );
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+    });
+  });
+
   test("a target that already has a table of the plan is refused, and that table (someone else's) is left alone", async () => {
     const db = await pair();
     await query(db.target.url, `CREATE TABLE tags (tag text PRIMARY KEY, owner text)`);

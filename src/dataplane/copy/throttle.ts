@@ -177,7 +177,7 @@ export class Throttle {
       const critical = this.options.criticalLoad;
       if (critical !== undefined && load >= critical) {
         throw new CriticalLoadError(
-          `load ${load} reached the critical threshold ${critical}: the copy stops`,
+          `the source's load (${load} running queries) reached the critical threshold ${critical}: the copy stops`,
         );
       }
       const max = this.options.maxLoad;

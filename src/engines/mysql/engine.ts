@@ -125,6 +125,12 @@ export function createMysqlEngine(url: string): Engine {
     liveState(options = {}) {
       return withConnection((c) => readLiveState(c, options));
     },
+    runningQueries() {
+      return withConnection(async (c) => {
+        const [row] = await queryRows<{ Value: string }>(c, `SHOW GLOBAL STATUS LIKE 'Threads_running'`);
+        return Number(row?.Value ?? 0);
+      });
+    },
     probe(schema, table, probes) {
       return withConnection((c) => probeTable(c, schema, table, probes));
     },

@@ -170,6 +170,12 @@ export function createPostgresEngine(url: string): PostgresEngine {
     },
     liveState: (options?: LiveStateOptions) => inputErrors(readLiveState(pool, options)),
     tableWriteCounters: (schema: string) => inputErrors(tableWriteCounters(pool, schema)),
+    async runningQueries(): Promise<number> {
+      const r = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'`,
+      );
+      return r.rows[0]!.n;
+    },
     probe: (schema: string, table: string, probes: ColumnProbe[]): Promise<ProbeResult[]> =>
       inputErrors(probeTable(pool, schema, table, probes)),
     readSample: (schema: string, table: string, columns: string[], limit: number): Promise<SampleBatch> =>
