@@ -125,7 +125,10 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
   );
 });
 
-/** Pause and resume with the workflow that runs this activity: a pause takes effect between chunks. */
+/**
+ * Pause, resume and throttle with the workflow that runs this activity (its status's `paused` and
+ * `maxRowsPerSecond`): each takes effect between chunks, within a few seconds.
+ */
 function followWorkflowControl(throttle: Throttle): () => void {
   const ctx = Context.current();
   let client: Client;
@@ -142,8 +145,12 @@ function followWorkflowControl(throttle: Throttle): () => void {
     if (busy) return;
     busy = true;
     handle
-      .query<{ paused?: boolean }>('status')
-      .then((s) => (s?.paused ? throttle.pause() : throttle.resume()))
+      .query<{ paused?: boolean; maxRowsPerSecond?: number | null }>('status')
+      .then((s) => {
+        if (s?.paused) throttle.pause();
+        else throttle.resume();
+        if (s?.maxRowsPerSecond !== undefined) throttle.setMaxRowsPerSecond(s.maxRowsPerSecond);
+      })
       .catch(() => undefined) // the query fails while the workflow's worker restarts: ask again later
       .finally(() => (busy = false));
   }, CONTROL_POLL_MS);

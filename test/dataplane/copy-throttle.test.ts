@@ -51,6 +51,35 @@ describe('throttle', () => {
     assert.equal(t.state.throttledMs, 500 + 2000 + 1000);
   });
 
+  test('a new rate takes effect at the next acquire; null lifts it', async () => {
+    const clock = fakeClock();
+    const t = new Throttle({ maxRowsPerSecond: 1000, clock });
+    await t.acquire(1000);
+    t.setMaxRowsPerSecond(100); // slower: the burst shrinks to 100 rows
+    await t.acquire(100);
+    assert.equal(clock.now(), 1000, '100 rows at 100 rows/s');
+    t.setMaxRowsPerSecond(null);
+    await t.acquire(1_000_000);
+    assert.equal(clock.now(), 1000, 'unlimited: no wait');
+    t.setMaxRowsPerSecond(500);
+    await t.acquire(1000);
+    assert.equal(clock.now(), 2000, 'a full burst of 500 rows, then 500 more at 500 rows/s');
+    assert.throws(() => t.setMaxRowsPerSecond(0), /positive/);
+  });
+
+  test('a rate change reaches a chunk already waiting, within a second', async () => {
+    const clock = fakeClock();
+    const t = new Throttle({ maxRowsPerSecond: 20, clock });
+    const sleep = clock.sleep;
+    clock.sleep = async (ms, signal) => {
+      await sleep(ms, signal);
+      if (clock.now() >= 3000) t.setMaxRowsPerSecond(null); // the operator lifts the throttle
+    };
+    await t.acquire(1000); // 49 s at 20 rows/s
+    assert.equal(clock.now(), 3000);
+    assert.ok(clock.sleeps.every((ms) => ms <= 1000));
+  });
+
   test('pause holds acquire until resume; abort rejects a paused wait', async () => {
     const clock = fakeClock();
     const t = new Throttle({ clock });

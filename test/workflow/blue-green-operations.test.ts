@@ -1,7 +1,7 @@
 // Operating a running blueGreenMigration: pause stops the copy between chunks (the target stops
 // growing) and resume carries on; the operator hooks run at the fence, the routing switch and the
 // fence's lift, in that order, with the event JSON; the Web UI's current details and the
-// MigrationPhase search attribute follow the phases.
+// MigrationPhase search attribute follow the phases; a throttle acts on the table being copied.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
+import { pauseSignal, resumeSignal, statusQuery, throttleSignal } from '../../src/workflows/messages';
 import type { TestDatabase } from '../helpers/databases';
 import { assertSameShop, shopPair, shopSpec, startMigration, waitForStatus } from '../helpers/migration';
 import { withWorker } from '../helpers/temporal';
@@ -86,5 +86,31 @@ test('pause holds the copy, resume carries on; the hooks run at fence, switch an
     const routing = JSON.parse(lines[1]!.slice(lines[1]!.indexOf(' ') + 1)) as Record<string, unknown>;
     assert.equal(routing.migration, 'ops');
     assert.equal((await handle.describe()).searchAttributes?.MigrationPhase?.[0], 'completed');
+  });
+});
+
+test('throttle changes the rate of the table being copied, not only of the next one', async () => {
+  const db = await shopPair('THR', 3000, dbs);
+  await withWorker(async ({ client, taskQueue }) => {
+    // 20 rows/s: the accounts table alone would take 150 s, the whole copy over 7 minutes.
+    const handle = await startMigration(
+      client,
+      taskQueue,
+      shopSpec('thr', 'THR', {
+        approval: { auto: true },
+        copy: { maxRowsPerSecond: 20, tablesAtOnce: 1, slicesPerTable: 1 },
+        cutover: { maxLagSeconds: 2, stableSeconds: 1, rollbackWindowMinutes: 0 },
+      }),
+    );
+    await waitForStatus(handle, (s) => s.tables.some((t) => t.state === 'copying'), 'the copy');
+    await handle.signal(throttleSignal, { maxRowsPerSecond: null });
+    const s = await waitForStatus(
+      handle,
+      (x) => x.phase === 'completed',
+      'the migration, unthrottled',
+      120_000,
+    );
+    assert.equal(s.maxRowsPerSecond, null);
+    await assertSameShop(db.target.url, db.source.url, 'after the throttle was lifted mid-table');
   });
 });

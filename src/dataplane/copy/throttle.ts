@@ -61,10 +61,13 @@ export interface ThrottleState {
   lastLoad: number | null;
 }
 
+/** Longest single wait for the rate: a rate change is seen within it. */
+const RATE_STEP_MS = 1000;
+
 export class Throttle {
   private readonly clock: Clock;
-  private readonly rate: number | null;
-  private readonly burst: number;
+  private rate: number | null;
+  private burst: number;
   private tokens: number;
   private refilledAt: number;
   private pausedFlag = false;
@@ -95,6 +98,19 @@ export class Throttle {
     this.pausedFlag = true;
   }
 
+  /** A new rate from now on (null: unlimited), for the next acquire: an operator's throttle. */
+  setMaxRowsPerSecond(rate: number | null): void {
+    if (rate === this.rate) return;
+    if (rate !== null && !(rate > 0)) throw new RangeError('maxRowsPerSecond must be positive');
+    if (this.rate !== null) this.refill();
+    const wasUnlimited = this.rate === null;
+    this.rate = rate;
+    this.burst = Math.max(1, this.options.burstRows ?? rate ?? 1);
+    // From unlimited, a full burst as a new throttle has; otherwise what was saved, within the burst.
+    this.tokens = wasUnlimited ? this.burst : Math.min(this.tokens, this.burst);
+    this.refilledAt = this.clock.now();
+  }
+
   resume(): void {
     this.pausedFlag = false;
     const waiters = this.resumeWaiters;
@@ -118,12 +134,14 @@ export class Throttle {
     }
     if (this.rate === null || rows <= 0) return;
     this.refill();
-    if (this.tokens < rows) {
+    // In steps of at most a second, so that a new rate (setMaxRowsPerSecond) applies to a long wait
+    // too; tokens saved while waiting may exceed the burst: this chunk is taking them.
+    while (this.rate !== null && this.tokens < rows) {
       const waitMs = ((rows - this.tokens) * 1000) / this.rate;
-      await this.wait(waitMs, 'rate', signal);
-      this.refill(false);
+      await this.wait(Math.min(waitMs, RATE_STEP_MS), 'rate', signal);
+      if (this.rate !== null) this.refill(false);
     }
-    this.tokens -= rows;
+    if (this.rate !== null) this.tokens -= rows;
   }
 
   private refill(cap = true): void {
