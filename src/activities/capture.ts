@@ -87,6 +87,17 @@ export interface CatchUpActivityResult extends CatchUpHeartbeat {
   deleted: number;
 }
 
+/**
+ * Per source table, the token that changes when the table changes in a way the triggers do not
+ * capture (Engine.tableIdentities): compared before and after a validation's time span.
+ */
+export const sourceTableIdentities = adapt(
+  async (input: { source: EndpointRef; tables: string[] }): Promise<Record<string, string | null>> =>
+    withEngine(input.source, async (engine) =>
+      engine.tableIdentities(await schemaOf(engine, input.source), input.tables),
+    ),
+);
+
 export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivityResult> => {
   const resumed = checkpoint<CatchUpHeartbeat>();
   const signal = cancellation();

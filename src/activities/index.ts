@@ -1,6 +1,6 @@
 // Every activity the worker registers. Workflows import this module as a type only.
 export { analyzeSourceSchema, assemblePlan, inspectDatabase, measureSample } from './plan';
-export { catchUp, installCapture, removeCapture } from './capture';
+export { catchUp, installCapture, removeCapture, sourceTableIdentities } from './capture';
 export { copyTable } from './copy';
 export { fenceState, fenceWrites, liftFence, readRouting, runHook, switchRouting } from './cutover';
 export { advanceSourceSequences, prepareReverse } from './reverse';

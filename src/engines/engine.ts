@@ -75,6 +75,12 @@ export interface Engine {
    * sessions, this one included): the copy's load metric, as pt-osc's --max-load reads it.
    */
   runningQueries(): Promise<number>;
+  /**
+   * Per table, a token that changes when the table changes other than row by row in ways the
+   * trigger capture cannot see (MySQL: TRUNCATE, ALTER, OPTIMIZE; PostgreSQL: a rewrite by ALTER,
+   * added or dropped columns); null where it cannot be told.
+   */
+  tableIdentities(schema: string, tables: string[]): Promise<Record<string, string | null>>;
   /** Answer several probes on one table with a single scan. */
   probe(schema: string, table: string, probes: ColumnProbe[]): Promise<ProbeResult[]>;
   /** Read up to `limit` rows of the given columns in primary-key order (or any order without one). */

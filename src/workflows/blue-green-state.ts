@@ -45,6 +45,11 @@ export interface MigrationState {
   validatedFrom: string | null;
   /** Workflow time (ms) of the last full validation's end. */
   validatedAt: number | null;
+  /**
+   * The source tables' identities when the last full validation started: a table whose identity
+   * differs at the cutover changed in a way the capture did not see (Engine.tableIdentities).
+   */
+  validatedIdentities: Record<string, string | null> | null;
   reversePosition: string | null;
   /** Compensations owed, in the order their steps began. */
   steps: Step[];
@@ -108,6 +113,7 @@ export function initialState(spec: MigrationSpec, now: string): MigrationState {
     position: null,
     validatedFrom: null,
     validatedAt: null,
+    validatedIdentities: null,
     reversePosition: null,
     steps: [],
     fencePrevious: {},

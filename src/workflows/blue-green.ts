@@ -369,6 +369,10 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     // catch up and validate again before calling it a mismatch.
     for (let round = 1; ; round++) {
       state.validatedFrom = state.position;
+      state.validatedIdentities = await acts.sourceTableIdentities.executeWithOptions(
+        { summary: 'source table identities' },
+        [{ source, tables: state.moves.map((m) => m.mapping.source) }],
+      );
       let finished = false;
       let v = null as ValidationSummary | null;
       // Together: a failing applier stops the validation (its result would mean nothing), and a
@@ -692,6 +696,35 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       ]);
       state.position = drained.position;
       setLag(drained.lag);
+      // TRUNCATE on MySQL, a rewriting ALTER: no trigger saw them, so validating the changed rows
+      // would miss them. Unfence, and validate those tables in full before another attempt.
+      const identities = await acts.sourceTableIdentities.executeWithOptions(
+        { summary: 'source table identities' },
+        [{ source, tables }],
+      );
+      const rebuilt = tables.filter(
+        (t) =>
+          identities[t] !== null &&
+          state.validatedIdentities?.[t] != null &&
+          identities[t] !== state.validatedIdentities[t],
+      );
+      if (rebuilt.length) {
+        await acts.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
+          {
+            endpoint: source,
+            migration: spec.name,
+            mode: spec.cutover.fence,
+            previous: state.fencePrevious.source,
+          },
+        ]);
+        done('source-fence');
+        s.fence = { state: 'lifted', side: 'source', since: now() };
+        await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
+        state.validatedAt = null;
+        return noGo(
+          `source table(s) ${rebuilt.join(', ')} changed after the last validation in a way change capture does not see (TRUNCATE, ALTER or OPTIMIZE): validating them again in full`,
+        );
+      }
       await acts.prepareTargetSchema.executeWithOptions({ summary: 'sequences past the maximum' }, [
         { target, phase: 'finalize', plan: state.ddl! },
       ]);

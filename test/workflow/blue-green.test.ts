@@ -250,6 +250,40 @@ describe('blueGreenMigration rollback', () => {
     });
   });
 
+  test('a source table rewritten where the capture cannot see (ALTER ... USING) after the validation: no-go, re-validation, rollback', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(
+        client,
+        taskQueue,
+        spec('bg-rebuilt', { approval: { approvers: ['alice'], required: 1 } }),
+      );
+      await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate');
+      // Every value changes on the source, and no row trigger fires.
+      await query(db.source.url, `ALTER TABLE tags ALTER COLUMN uses TYPE bigint USING uses * 2`);
+      await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'alice' }] });
+      const noGo = await waitForStatus(
+        handle,
+        (s) => s.phase === 'awaiting-approval' && /no-go/.test(s.detail),
+        'the no-go',
+      );
+      assert.match(noGo.detail, /source table\(s\) tags changed after the last validation/);
+      assert.deepEqual(noGo.approval.approvals, [], 'the approval is void');
+      assert.equal(noGo.fence.state, 'lifted');
+      assert.equal(noGo.routing.active, 'source');
+      await query(db.source.url, `INSERT INTO tags (tag, uses) VALUES ('still-writable', 1)`);
+      // Approved again: the full validation runs first, finds the difference, and rolls back.
+      await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver: 'alice' }] });
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(status.error ?? '', /mismatch|differ/i);
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      await replay(handle);
+    });
+  });
+
   test('the source at its critical load stops the copy (pt-osc --critical-load) and rolls back', async () => {
     const db = await pair();
     await withWorker(async ({ client, taskQueue }) => {

@@ -13,6 +13,7 @@ import { qualify, quoteIdent } from './quote';
 import * as myRows from './rows';
 import { scratchLoad } from './scratch';
 import { type Conn, queryRows, withPooledSession } from './session';
+import { tableIdentities } from './table-identity';
 
 export { SESSION_SETUP } from './session';
 
@@ -124,6 +125,9 @@ export function createMysqlEngine(url: string): Engine {
     },
     liveState(options = {}) {
       return withConnection((c) => readLiveState(c, options));
+    },
+    tableIdentities(schema, tables) {
+      return withConnection((c) => tableIdentities(c, schema, tables));
     },
     runningQueries() {
       return withConnection(async (c) => {

@@ -22,6 +22,7 @@ import { qualify, quoteIdent } from './quote';
 import { exactTypes } from './result-types';
 import * as pgRows from './rows';
 import { scratchLoad } from './scratch';
+import { tableIdentities } from './table-identity';
 
 export interface PostgresEngine extends Engine {
   readonly kind: 'postgres';
@@ -170,6 +171,7 @@ export function createPostgresEngine(url: string): PostgresEngine {
     },
     liveState: (options?: LiveStateOptions) => inputErrors(readLiveState(pool, options)),
     tableWriteCounters: (schema: string) => inputErrors(tableWriteCounters(pool, schema)),
+    tableIdentities: (schema: string, tables: string[]) => inputErrors(tableIdentities(pool, schema, tables)),
     async runningQueries(): Promise<number> {
       const r = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'`,
