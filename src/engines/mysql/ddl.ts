@@ -92,15 +92,19 @@ export async function applyDdlPhase(
   );
 }
 
-/** Errors that say the table's rows violate the statement (duplicates, orphans, a failing CHECK). */
-const ROWS_VIOLATE = new Set([
-  'ER_DUP_ENTRY',
-  'ER_DUP_ENTRY_WITH_KEY_NAME',
-  'ER_NO_REFERENCED_ROW',
-  'ER_NO_REFERENCED_ROW_2',
-  'ER_CONSTRAINT_FAILED',
-  'ER_CHECK_CONSTRAINT_VIOLATED',
-]);
+/**
+ * Does the error say the table's rows violate the statement? By errno: duplicate (1062, 1586),
+ * orphan (1216, 1452), failing CHECK (MySQL 8: 3819; MariaDB: 4025 with SQLSTATE 23000, a number
+ * MySQL 8 and mysql2's code names use for an unrelated InnoDB error).
+ */
+function rowsViolate(err: unknown): string | null {
+  const e = err as { errno?: unknown; sqlState?: unknown } | null;
+  const errno = typeof e?.errno === 'number' ? e.errno : null;
+  if (errno === null) return null;
+  if ([1062, 1586, 1216, 1452, 3819].includes(errno) || (errno === 4025 && e?.sqlState === '23000'))
+    return `errno ${errno}`;
+  return null;
+}
 
 /** Apply the given statements of a plan (a phase, or part of one). */
 export async function applyDdlStatements(
@@ -122,9 +126,8 @@ export async function applyDdlStatements(
         outcome = 'skipped';
       } else {
         await conn.query(s.sql).catch((err: unknown) => {
-          const code = (err as { code?: unknown } | null)?.code;
-          if (typeof code === 'string' && ROWS_VIOLATE.has(code))
-            throw new ConstraintNotMet(s.description, code);
+          const violated = s.phase === 'post-load' ? rowsViolate(err) : null;
+          if (violated) throw new ConstraintNotMet(s.description, violated);
           throw err;
         });
         outcome = 'applied';

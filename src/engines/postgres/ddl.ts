@@ -118,8 +118,9 @@ export async function applyDdlStatements(
       if (await exists(client, plan.targetSchema, s)) return 'skipped' as const;
       await client.query(s.sql).catch((err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code;
-        // Class 23, integrity constraint violation: the rows, not the statement, are the problem.
-        if (typeof code === 'string' && code.startsWith('23'))
+        // Class 23, integrity constraint violation: after the load, the rows are the problem (in
+        // the tables phase a 23505 is a catalog race of two CREATEs, to be retried).
+        if (s.phase === 'post-load' && typeof code === 'string' && code.startsWith('23'))
           throw new ConstraintNotMet(s.description, code);
         throw err;
       });
