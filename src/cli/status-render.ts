@@ -204,7 +204,7 @@ export function renderStatus(view: MigrationView, style: Style, at = Date.now())
   row(
     'rollback',
     s.rollback.requested
-      ? `${s.rollback.state === 'done' ? 'done' : s.rollback.state === 'running' ? 'running' : 'requested'} at ${s.rollback.at ?? '?'}: ${s.rollback.reason ?? ''}`
+      ? `${s.rollback.state === 'none' ? 'requested' : s.rollback.state} at ${s.rollback.at ?? '?'}: ${s.rollback.reason ?? ''}`
       : 'not requested',
   );
   if (s.error) row('error', style.red(s.error));

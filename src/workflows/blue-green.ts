@@ -918,13 +918,49 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     // 'target-fence' is begun inside 'routing-target' and must be lifted after it: process as a stack,
     // except that the target's fence outlives the target's tables: a writer that ignores the routing
     // gets an error instead of rows the drop would lose (the lift then removes only its function).
-    const next = () =>
-      state.steps.includes('target-schema')
-        ? state.steps.filter((x) => x !== 'target-fence').at(-1)
-        : state.steps.at(-1);
+    // A compensation that fails for good (retryable errors are retried without end) is skipped
+    // and the others still run, except while the routing points to the target: that is the live
+    // side, never dropped; it only loses its fence. What is left is named in the failure.
+    const failed: string[] = [];
+    const skipped = new Set<Step>();
+    const next = () => {
+      const rest = state.steps.filter((x) => !skipped.has(x));
+      return rest.includes('target-schema') ? rest.filter((x) => x !== 'target-fence').at(-1) : rest.at(-1);
+    };
     for (let step = next(); step; step = next()) {
-      await compensate(step);
-      done(step);
+      try {
+        await compensate(step);
+        done(step);
+      } catch (err) {
+        failed.push(`${step}: ${describe(err)}`);
+        skipped.add(step);
+        log.error(`rollback: ${step} failed: ${describe(err)}`);
+        if (s.routing.active === 'target') {
+          if (step !== 'target-fence' && state.steps.includes('target-fence')) {
+            await fences
+              .liftFence({
+                endpoint: target,
+                migration: spec.name,
+                mode: 'trigger',
+                previous: state.fencePrevious.target,
+              })
+              .then(() => {
+                done('target-fence');
+                s.fence = { state: 'lifted', side: 'target', since: now() };
+              })
+              .catch((e: unknown) => failed.push(`target-fence: ${describe(e)}`));
+          }
+          break;
+        }
+      }
+    }
+    if (failed.length) {
+      s.rollback.state = 'incomplete';
+      throw ApplicationFailure.create({
+        type: 'RollbackIncomplete',
+        nonRetryable: true,
+        message: `the rollback could not finish (${failed.join('; ')}); left in place: ${state.steps.join(', ') || 'nothing'}${s.routing.active === 'target' ? '; the routing still points to the target, which stays live' : ''}`,
+      });
     }
     s.rollback.state = 'done';
   };
@@ -966,7 +1002,16 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         : `failed: ${describe(err)}`;
     if (!s.rollback.requested && !cancelled) s.error = describe(err);
     const touched = state.steps.length > 0;
-    if (touched) await CancellationScope.nonCancellable(() => rollback(reason));
+    if (touched)
+      await CancellationScope.nonCancellable(() => rollback(reason)).catch(async (incomplete: unknown) => {
+        s.error = `${s.error ? `${s.error}; ` : ''}${describe(incomplete)}`;
+        enter('failed', s.error);
+        if (spec.cutover.hooks.alert)
+          await CancellationScope.nonCancellable(() =>
+            hook(spec.cutover.hooks.alert, 'failed', { error: s.error }).catch(() => undefined),
+          );
+        throw incomplete;
+      });
     enter(s.rollback.requested || cancelled || touched ? 'rolled-back' : 'failed', reason);
     if (s.rollback.requested) return result('rolled-back');
     if (!cancelled && spec.cutover.hooks.alert)

@@ -88,7 +88,8 @@ export interface MigrationStatus {
     requested: boolean;
     reason: string | null;
     at: string | null;
-    state: 'none' | 'running' | 'done';
+    /** incomplete: a compensation failed for good; the status error names what is left. */
+    state: 'none' | 'running' | 'done' | 'incomplete';
   };
   /** The failure that ended or rolled back the migration, redacted. */
   error: string | null;

@@ -284,6 +284,36 @@ describe('blueGreenMigration rollback', () => {
     });
   });
 
+  test('a compensation that fails for good is named, the others still run, and the workflow fails', async () => {
+    const db = await pair();
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(client, taskQueue, spec('bg-rb-stuck'));
+      await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate');
+      // The source refuses every DROP from now on: the capture cannot be removed.
+      await query(
+        db.source.url,
+        `CREATE FUNCTION deny_drops() RETURNS event_trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'drops are frozen here' USING ERRCODE = 'insufficient_privilege'; END $$`,
+      );
+      await query(
+        db.source.url,
+        `CREATE EVENT TRIGGER deny_drops ON ddl_command_start EXECUTE FUNCTION deny_drops()`,
+      );
+      try {
+        await handle.signal(rollbackSignal, { reason: 'rehearsal' });
+        await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+        const status = await handle.query(statusQuery);
+        assert.equal(status.phase, 'failed');
+        assert.equal(status.rollback.state, 'incomplete');
+        assert.match(status.error ?? '', /forward-capture: .*drops are frozen here/);
+        assert.match(status.error ?? '', /left in place: forward-capture/);
+        assert.deepEqual(await tablesOf(db.target.url), [], 'the target was still dropped');
+      } finally {
+        await query(db.source.url, `DROP EVENT TRIGGER deny_drops`);
+      }
+    });
+  });
+
   test('the source at its critical load stops the copy (pt-osc --critical-load) and rolls back', async () => {
     const db = await pair();
     await withWorker(async ({ client, taskQueue }) => {
