@@ -310,10 +310,13 @@ export class WorkerProcesses {
    * over before the new worker answers: the kill then lands in the next phase, and is recorded so.
    */
   async killIn(handle: WorkflowHandle, phases: MigrationPhase[], maxDelayMs: number): Promise<void> {
-    const from = Math.min(...phases.map((p) => PHASE_ORDER.indexOf(p)));
+    // A phase off the happy path ('rolling-back') has no "later" but the end.
+    const known = phases.map((p) => PHASE_ORDER.indexOf(p)).filter((i) => i >= 0);
+    const from = known.length ? Math.min(...known) : Infinity;
+    const ended = (p: MigrationPhase) => ['completed', 'rolled-back', 'failed'].includes(p);
     await waitForStatus(
       handle,
-      (s) => phases.includes(s.phase) || PHASE_ORDER.indexOf(s.phase) > from,
+      (s) => phases.includes(s.phase) || PHASE_ORDER.indexOf(s.phase) > from || ended(s.phase),
       `phase ${phases.join(' or ')}`,
       180_000,
       25,
