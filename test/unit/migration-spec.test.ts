@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatSpecProblems, parseMigrationSpec } from '../../src/spec/migration-spec';
 
@@ -100,4 +102,14 @@ test('copy load thresholds: criticalLoad must be above maxLoad, both positive in
     zero.problems.map((p) => p.path),
     ['copy.maxLoad'],
   );
+});
+
+test("the example of the migration's fields in docs/BLUE-GREEN.md is a valid spec", () => {
+  const doc = readFileSync(join(__dirname, '../../docs/BLUE-GREEN.md'), 'utf8');
+  const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example, 'the doc has a JSON example');
+  const r = parseMigrationSpec({ ...valid, ...JSON.parse(example) });
+  assert.ok(r.ok, r.ok ? '' : formatSpecProblems(r.problems));
+  assert.equal(r.spec.copy.criticalLoad, 50);
+  assert.equal(r.spec.cutover.hooks.alert, 'PAGER');
 });
