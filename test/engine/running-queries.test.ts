@@ -7,7 +7,13 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createMysqlEngine } from '../../src/engines/mysql/engine';
 import { createPostgresEngine } from '../../src/engines/postgres/engine';
-import { createMysqlDatabase, createPostgresDatabase } from '../helpers/databases';
+import {
+  createMysqlDatabase,
+  createPostgresDatabase,
+  execPostgres,
+  PG_ADMIN_URL,
+  withCredentials,
+} from '../helpers/databases';
 
 async function whileRunning(start: () => Promise<unknown>, measure: () => Promise<number>): Promise<number> {
   const running = start();
@@ -34,6 +40,27 @@ test('PostgreSQL: runningQueries counts active client sessions', async () => {
     await other.end();
     await engine.close();
     await db.drop();
+  }
+});
+
+test('PostgreSQL: a role without pg_read_all_stats still sees the other sessions at work', async () => {
+  const db = await createPostgresDatabase('cutover_load');
+  const role = `cutover_load_${process.pid}`;
+  await execPostgres(db.url, [`CREATE ROLE ${role} LOGIN`]);
+  const engine = createPostgresEngine(withCredentials(db.url, role, ''));
+  const other = new pg.Client({ connectionString: db.url });
+  await other.connect();
+  try {
+    const busy = await whileRunning(
+      () => other.query('SELECT pg_sleep(1.5)'),
+      () => engine.runningQueries(),
+    );
+    assert.ok(busy >= 2, `the asking query and the superuser's long one: ${busy}`);
+  } finally {
+    await other.end();
+    await engine.close();
+    await db.drop();
+    await execPostgres(PG_ADMIN_URL, [`DROP ROLE IF EXISTS ${role}`]);
   }
 });
 

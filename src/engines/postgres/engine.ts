@@ -173,8 +173,13 @@ export function createPostgresEngine(url: string): PostgresEngine {
     tableWriteCounters: (schema: string) => inputErrors(tableWriteCounters(pool, schema)),
     tableIdentities: (schema: string, tables: string[]) => inputErrors(tableIdentities(pool, schema, tables)),
     async runningQueries(): Promise<number> {
+      // Other roles' session states are hidden without pg_read_all_stats (superusers have it):
+      // then count the sessions inside a transaction, from pg_locks, which every role may read.
       const r = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'`,
+        `SELECT (CASE WHEN pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
+                  THEN (SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend')
+                  ELSE (SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'virtualxid' AND granted)
+                END)::int AS n`,
       );
       return r.rows[0]!.n;
     },
