@@ -151,7 +151,8 @@ const copy = z
     maxRowsPerSecond: z.number().positive().optional(),
     /**
      * pt-osc's --max-load: while more queries than this run on the source server (MySQL
-     * Threads_running, PostgreSQL active client sessions; cutover's own copy sessions count too,
+     * Threads_running, PostgreSQL active client sessions, or sessions in a transaction for a role
+     * without pg_read_all_stats; cutover's own copy sessions count too,
      * up to slicesPerTable x tablesAtOnce) the copy waits, backing off, until the load falls.
      */
     maxLoad: z.number().int().min(1).max(100_000).optional(),
