@@ -265,6 +265,19 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     }
   };
   /** A catch-up from the applier's position, forward (source -> target) or reverse (after the cutover). */
+  /** The cutover's own lift of the source fence (a compensation lifts it through `undo`). */
+  const liftSourceFence = async () => {
+    await acts.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
+      {
+        endpoint: source,
+        migration: spec.name,
+        mode: spec.cutover.fence,
+        previous: state.fencePrevious.source,
+      },
+    ]);
+    done('source-fence');
+    s.fence = { state: 'lifted', side: 'source', since: now() };
+  };
   const forwardInput = (o: Partial<CatchUpInput>): CatchUpInput => ({
     source,
     target,
@@ -709,16 +722,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           identities[t] !== state.validatedIdentities[t],
       );
       if (rebuilt.length) {
-        await acts.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
-          {
-            endpoint: source,
-            migration: spec.name,
-            mode: spec.cutover.fence,
-            previous: state.fencePrevious.source,
-          },
-        ]);
-        done('source-fence');
-        s.fence = { state: 'lifted', side: 'source', since: now() };
+        await liftSourceFence();
         await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
         state.validatedAt = null;
         return noGo(
@@ -761,16 +765,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         epoch: s.routing.epoch,
       });
       note('lifting the fence');
-      await acts.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
-        {
-          endpoint: source,
-          migration: spec.name,
-          mode: spec.cutover.fence,
-          previous: state.fencePrevious.source,
-        },
-      ]);
-      done('source-fence');
-      s.fence = { state: 'lifted', side: 'source', since: now() };
+      await liftSourceFence();
       s.cutover = { at: now(), writeUnavailableMs: Date.now() - state.fencedAtMs };
       await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
       state.rollbackWindowEndsAtMs = Date.now() + spec.cutover.rollbackWindowMinutes * 60_000;
