@@ -4,7 +4,8 @@
 // writes on whichever side the routing names. In the end every write the application saw
 // acknowledged, on MySQL or on PostgreSQL, is on PostgreSQL; the old MySQL source equals PostgreSQL
 // row for row (reverse replication); both are compared here independently of the validator; both
-// are clean; the history replays.
+// are clean; the history replays. Rolled back after the cutover instead (SIGKILLed in the window
+// and in the rollback), MySQL ends with every write made on either side.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
@@ -14,7 +15,7 @@ import pg from 'pg';
 import { ShopLoad } from '../../scripts/demo-load';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import { finalizeSignal, statusQuery } from '../../src/workflows/messages';
+import { finalizeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
 import {
   createMysqlDatabase,
   createPostgresDatabase,
@@ -157,6 +158,36 @@ async function dumpPostgres(url: string): Promise<Record<string, unknown[]>> {
   }
 }
 
+function spec(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    source: { engine: 'mysql', connection: 'DURM_SRC' },
+    target: { engine: 'postgres', connection: 'DURM_DST', schema: 'public' },
+    plan: { sampleRows: 500, observeSeconds: 0 },
+    approval: { approvers: ['alice'], required: 1 },
+    // A throttled copy lasts a few seconds: long enough to be killed in.
+    copy: { maxRowsPerSecond: 2000, slicesPerTable: 2, tablesAtOnce: 2 },
+    cutover: { maxLagSeconds: 2, stableSeconds: 2, rollbackWindowMinutes: 30 },
+    runtime: { heartbeatTimeoutSeconds: 4 },
+    ...extra,
+  };
+}
+
+/** No trigger, changelog or fence state of cutover's left on MySQL (the routing table may stay). */
+async function assertMysqlClean(url: string): Promise<void> {
+  const my = await mysql.createConnection({ uri: url });
+  try {
+    const [left] = await my.query<mysql.RowDataPacket[]>(
+      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+       UNION ALL SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+         AND TABLE_NAME LIKE '\\_cutover\\_%' AND TABLE_NAME NOT LIKE '\\_cutover\\_routing%'`,
+    );
+    assert.deepEqual(left, [], 'no trigger or changelog left on MySQL');
+  } finally {
+    await my.end();
+  }
+}
+
 test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, no acknowledged write is lost and both sides end identical', async (t) => {
   const source = await createMysqlDatabase('cutover_durm_src');
   const target = await createPostgresDatabase('cutover_durm_dst');
@@ -174,18 +205,7 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
     const handle = await client.workflow.start('blueGreenMigration', {
       taskQueue,
       workflowId: `durm-${taskQueue}`,
-      args: [
-        {
-          name: 'durm-complete',
-          source: { engine: 'mysql', connection: 'DURM_SRC' },
-          target: { engine: 'postgres', connection: 'DURM_DST', schema: 'public' },
-          plan: { sampleRows: 500, observeSeconds: 0 },
-          approval: { approvers: ['alice'], required: 1 },
-          copy: { maxRowsPerSecond: 2000, slicesPerTable: 2, tablesAtOnce: 2 },
-          cutover: { maxLagSeconds: 2, stableSeconds: 2, rollbackWindowMinutes: 30 },
-          runtime: { heartbeatTimeoutSeconds: 4 },
-        },
-      ],
+      args: [spec('durm-complete')],
     });
     load = new ShopLoad(
       { source: source.url, target: target.url },
@@ -248,17 +268,71 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
       assert.deepEqual(mine[table], theirs[table], `${table}: MySQL equals PostgreSQL ${where}`);
     }
     assert.deepEqual(await cutoverObjects(target.url), []);
-    const my = await mysql.createConnection({ uri: source.url });
-    try {
-      const [left] = await my.query<mysql.RowDataPacket[]>(
-        `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
-         UNION ALL SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
-           AND TABLE_NAME LIKE '\\_cutover\\_%' AND TABLE_NAME NOT LIKE '\\_cutover\\_routing%'`,
+    await assertMysqlClean(source.url);
+    await replayHistory(handle);
+  } finally {
+    await load?.stop();
+    await workers.stop();
+    await connection.close();
+  }
+});
+
+test('MySQL -> PostgreSQL rolled back after the cutover, SIGKILLed in the window and in the rollback: MySQL ends with every write made on either side', async () => {
+  const source = await createMysqlDatabase('cutover_durm_rb_src');
+  const target = await createPostgresDatabase('cutover_durm_rb_dst');
+  dbs.push(source, target);
+  const { loyalty } = await createMysqlShop(source.url);
+  const taskQueue = `durm-rb-${randomBytes(3).toString('hex')}`;
+  const connection = await Connection.connect({ address: testAddress() });
+  const client = new Client({ connection, dataConverter });
+  const workers = new WorkerProcesses(testAddress(), taskQueue, {
+    DURM_SRC: source.url,
+    DURM_DST: target.url,
+  });
+  let load: ShopLoad | null = null;
+  try {
+    const handle = await client.workflow.start('blueGreenMigration', {
+      taskQueue,
+      workflowId: `durm-${taskQueue}`,
+      args: [spec('durm-rollback', { approval: { auto: true }, copy: {} })],
+    });
+    load = new ShopLoad(
+      { source: source.url, target: target.url },
+      () => handle.query(statusQuery).then((s) => s.routing.active),
+      { first: 1, last: CUSTOMERS },
+      { first: 1, last: PRODUCTS },
+      10,
+    );
+    await workers.killIn(handle, ['rollback-window'], 500);
+    const app = load;
+    await waitForStatus(handle, () => app.writes.target > 100, 'writes on PostgreSQL');
+    await load.stop();
+    // PostgreSQL is dropped by the rollback: what it holds now is what MySQL must hold afterwards.
+    const expected = await dumpPostgres(target.url);
+    await handle.signal(rollbackSignal, { reason: 'rehearsal' });
+    await workers.killIn(handle, ['rolling-back'], 300);
+    const result = (await handle.result()) as MigrationResult;
+    const where = workers.landed;
+    assert.equal(result.outcome, 'rolled-back', where);
+    assert.deepEqual(load.failures, [], where);
+    const actual = await dumpMysql(source.url);
+    for (const table of Object.keys(DUMPS))
+      assert.deepEqual(
+        actual[table],
+        expected[table],
+        `${table}: MySQL equals PostgreSQL before the rollback ${where}`,
       );
-      assert.deepEqual(left, [], 'no trigger or changelog left on MySQL');
-    } finally {
-      await my.end();
-    }
+    // ... which held every acknowledged order and increment, made on MySQL or on PostgreSQL.
+    const refs = new Set((actual.orders as string[][]).map((r) => r[2]));
+    assert.deepEqual(
+      load.orders.filter((o) => !refs.has(o.ref)).map((o) => o.ref),
+      [],
+      `acknowledged orders missing on MySQL ${where}`,
+    );
+    const points = (actual.customers as string[][]).reduce((sum, r) => sum + Number(r[3]), 0);
+    assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
+    assert.ok(load.writes.target > 100 && load.writes.source > 0, 'writes on both sides');
+    await assertMysqlClean(source.url);
     await replayHistory(handle);
   } finally {
     await load?.stop();
