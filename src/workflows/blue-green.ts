@@ -700,21 +700,23 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       s.fence = { state: 'fenced', side: 'source', since: now() };
       await hook(spec.cutover.hooks.fence, 'fenced', { side: 'source' });
       note('draining the changelog to zero');
-      const drained = await acts.catchUp.executeWithOptions({ summary: 'drain' }, [
-        forwardInput({
-          retainAfter: state.validatedFrom ?? undefined,
-          maxRowsBehind: 0,
-          maxSecondsBehind: 0,
-        }),
+      // Beside the drain (the write window is the sum of what runs under the fence): the tables'
+      // identities. TRUNCATE on MySQL, a rewriting ALTER: no trigger saw them, so validating the
+      // changed rows would miss them. Then unfence, and validate them in full before another attempt.
+      const [drained, identities] = await Promise.all([
+        acts.catchUp.executeWithOptions({ summary: 'drain' }, [
+          forwardInput({
+            retainAfter: state.validatedFrom ?? undefined,
+            maxRowsBehind: 0,
+            maxSecondsBehind: 0,
+          }),
+        ]),
+        acts.sourceTableIdentities.executeWithOptions({ summary: 'source table identities' }, [
+          { source, tables },
+        ]),
       ]);
       state.position = drained.position;
       setLag(drained.lag);
-      // TRUNCATE on MySQL, a rewriting ALTER: no trigger saw them, so validating the changed rows
-      // would miss them. Unfence, and validate those tables in full before another attempt.
-      const identities = await acts.sourceTableIdentities.executeWithOptions(
-        { summary: 'source table identities' },
-        [{ source, tables }],
-      );
       const rebuilt = tables.filter(
         (t) =>
           identities[t] !== null &&
