@@ -66,6 +66,17 @@ export class ChunkDigest {
     );
   }
 
+  /** The count and the four limbs, to carry a digest between threads (fromState reverses it). */
+  state(): [number, number, number, number, number] {
+    return [this.count, this.s0, this.s1, this.s2, this.s3];
+  }
+
+  static fromState(state: readonly number[]): ChunkDigest {
+    const d = new ChunkDigest();
+    [d.count, d.s0, d.s1, d.s2, d.s3] = state as [number, number, number, number, number];
+    return d;
+  }
+
   /** "<count>:<32 hex digits>", for reports and logs. */
   toString(): string {
     const hex = (n: number): string => n.toString(16).padStart(8, '0');

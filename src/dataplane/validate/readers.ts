@@ -22,7 +22,8 @@ export function rangeReaderFrom(rows: RowsEngine): ClosableRangeReader {
 
 /** A reader for one connection URL; close() ends its pool. */
 export function openRangeReader(kind: EngineKind, url: string): ClosableRangeReader {
-  return rangeReaderFrom(openRowsEngine(kind, url));
+  // `worker`: the validator may open the same reader in a worker thread (chunk-sides.ts).
+  return { ...rangeReaderFrom(openRowsEngine(kind, url)), worker: { kind, url } };
 }
 
 /** The validator's view of RowsEngine.raw, column names renamed by `rename` (source -> target). */

@@ -42,6 +42,16 @@
 // reported (it was a write in flight), and a row deleted on both sides in the meantime is counted
 // nowhere.
 //
+// Worker threads. Between engines every row is decoded and hashed in Node; on one thread that is
+// the whole cost of a validation. In range mode, when both readers say how to open them again
+// (RangeReader.worker: openRangeReader's do), each side reads and hashes its chunks in its own
+// worker thread with its own connection (chunk-sides.ts, hashing-worker.ts): the two sides work in
+// parallel, and only row counts, last keys and sequence digests come back, plus the per-key hashes
+// of a chunk whose sequences differ. The reads, hashes and decisions are those of this thread;
+// re-checks read on this thread. The threads start with the second chunk (or the first, with
+// `workers: true`) and are terminated when the phase ends, by success, error or cancellation; an
+// error in a thread is the validation's error.
+//
 // Progress: after every chunk `onProgress` receives a JSON-safe checkpoint (the phase, the last
 // validated key, the totals so far). Passing it back as `checkpoint` resumes after that key: the
 // validated part is not read again.
@@ -51,11 +61,18 @@ import type { RawChunk } from '../../engines/row-access';
 import { ValueProblem, ValueTranslationError } from '../values';
 import type { CanonicalColumn } from './canonical';
 import {
+  localSide,
+  readWholeRange,
+  workerSide,
+  type ChunkRead,
+  type ChunkSide,
+  type WorkerReaderSpec,
+} from './chunk-sides';
+import {
   canonicalKey,
   diffRows,
   hashRows,
   keyIndexes,
-  sequenceDigest,
   type HashedRows,
   type RowDifferences,
 } from './checksum';
@@ -86,6 +103,11 @@ export interface RangeReader {
   readByKeys(table: TableRef, columns: string[], key: string[], keys: Key[]): Promise<unknown[][]>;
   /** The engine's raw format (RowsEngine.raw: PostgreSQL COPY text), when it has one. */
   raw?: RawRangeReader;
+  /**
+   * How a worker thread opens this same reader (its own connection), when it can: range mode then
+   * reads and hashes each side in a worker thread (see "Worker threads" at the top).
+   */
+  worker?: WorkerReaderSpec;
 }
 
 /** RowsEngine.raw as the validator uses it (see "Raw chunks" at the top). */
@@ -186,6 +208,12 @@ export interface ValidateTableOptions {
   raw?: boolean;
   checkpoint?: ValidationCheckpoint | null;
   onProgress?: (checkpoint: ValidationCheckpoint) => void | Promise<void>;
+  /**
+   * Range mode, rows compared in Node: read and hash each side in a worker thread, when both
+   * readers offer `worker`. Default: from the second chunk on (a table of one chunk is not worth
+   * two threads); true: from the first chunk; false: never.
+   */
+  workers?: boolean;
 }
 
 const RANGE_SAFE = new Set([
@@ -390,6 +418,80 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
   // is in, the next source chunk (which starts after its last key) is requested, then the target's
   // rows for this chunk; the source rows are hashed while the target read is in flight. The
   // checkpoint still advances only after a chunk is recorded, so resuming is unchanged.
+  if (mode === 'range' && cp.phase === 'rows') {
+    // Both sides read the chunk in the same key order, so one hash over each side's rows in order
+    // settles a matching chunk; any difference (including only in order) goes to the per-row
+    // comparison, which is order-independent and finds the keys. The sides read and hash on this
+    // thread or each in a worker thread (see "Worker threads" at the top): same reads, same hashes.
+    const threaded = options.workers !== false && !!source.reader.worker && !!target.reader.worker;
+    let threads = null as { source: ChunkSide; target: ChunkSide } | null;
+    let sides: { source: ChunkSide; target: ChunkSide } = {
+      source: localSide(source.reader, source.table, columns, key, keyAt, 'source'),
+      target: localSide(target.reader, target.table, columns, key, keyAt, 'target'),
+    };
+    const spawn = (): { source: ChunkSide; target: ChunkSide } => {
+      const data = { columns, keyAt, key };
+      threads = {
+        source: workerSide({ ...data, reader: source.reader.worker!, table: source.table, side: 'source' }),
+        target: workerSide({ ...data, reader: target.reader.worker!, table: target.table, side: 'target' }),
+      };
+      return threads;
+    };
+    if (threaded && options.workers === true) sides = spawn();
+    let prefetched: { after: JsonKey | null; read: Promise<ChunkRead> } | null = null;
+    try {
+      while (cp.phase === 'rows') {
+        const lower = cp.after ? keyFromJson(cp.after) : null;
+        const src: ChunkRead =
+          prefetched && JSON.stringify(prefetched.after) === JSON.stringify(cp.after)
+            ? await prefetched.read
+            : await sides.source.read({ lower, upper: null }, chunkRows, false);
+        prefetched = null;
+        const last: Key | null = src.count === chunkRows ? src.last : null;
+        // Default: threads from the second chunk on, once the table is known to have one.
+        if (last && threaded && !threads) sides = spawn();
+        if (last)
+          prefetched = {
+            after: keyToJson(last),
+            read: quiet(sides.source.read({ lower: last, upper: null }, chunkRows, false)),
+          };
+        const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
+        // Pages of chunkRows + 1: a target range holding exactly the chunk's rows (the usual case)
+        // is then read in one query, not in a full page and an empty one.
+        const targetRead = quiet(sides.target.read(range, chunkRows + 1, true));
+        const sourceSequence = await src.sequence();
+        const tgt = await targetRead;
+        const targetSequence = await tgt.sequence();
+        let d: RowDifferences;
+        let targetSeen: number;
+        if (src.count === tgt.count && sourceSequence === targetSequence) {
+          src.drop();
+          tgt.drop();
+          d = { matching: src.count, mismatched: [], missing: [], extra: [] };
+          targetSeen = tgt.count;
+        } else {
+          const [s, t] = await Promise.all([src.hashed(), tgt.hashed()]);
+          d = s.digest.equals(t.digest)
+            ? { matching: s.digest.count, mismatched: [], missing: [], extra: [] }
+            : diffRows(s, t, true);
+          targetSeen = t.rows.size;
+        }
+        totals.sourceRows += src.count;
+        totals.targetRows += targetSeen;
+        if (src.count || targetSeen) await record(d, Math.max(src.count, targetSeen));
+        if (last) cp.after = keyToJson(last);
+        else {
+          cp.phase = 'done';
+          cp.after = null;
+        }
+        await progress();
+      }
+    } finally {
+      if (threads) await Promise.all([threads.source.close(), threads.target.close()]);
+    }
+  }
+
+  // Key-set mode: the target is read by the source chunk's key set (see the top).
   const readSourceAfter = (after: JsonKey | null): Promise<unknown[][]> =>
     source.reader.readRange(
       source.table,
@@ -400,7 +502,6 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     );
   let prefetched: { after: JsonKey | null; rows: Promise<unknown[][]> } | null = null;
   while (cp.phase === 'rows') {
-    const lower = cp.after ? keyFromJson(cp.after) : null;
     const srcRows =
       prefetched && JSON.stringify(prefetched.after) === JSON.stringify(cp.after)
         ? await prefetched.rows
@@ -412,49 +513,21 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       const after = keyToJson(last);
       prefetched = { after, rows: quiet(readSourceAfter(after)) };
     }
-    let targetRead: Promise<unknown[][]>;
-    if (mode === 'range') {
-      const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
-      // Pages of chunkRows + 1: a target range holding exactly the chunk's rows (the usual case)
-      // is then read in one query, not in a full page and an empty one.
-      targetRead = readWholeRange(target.reader, target.table, names, key, keyAt, range, chunkRows + 1);
-    } else {
-      const keys = srcRows.map((r) => toTarget(keyAt.map((i) => r[i]) as Key));
-      targetRead = keys.length
-        ? target.reader.readByKeys(target.table, names, key, keys)
-        : Promise.resolve([]);
-    }
-    quiet(targetRead);
-    let d: RowDifferences;
-    let targetSeen: number;
-    // Range mode: both sides read the chunk in the same key order, so one hash over each side's
-    // rows in order settles a matching chunk; any difference (including only in order) goes to
-    // the per-row comparison below, which is order-independent and finds the keys.
-    const sourceSequence = mode === 'range' ? sequenceDigest(columns, keyAt, 'source', srcRows) : null;
-    const tgtRows = await targetRead;
-    const targetSequence = sourceSequence ? sequenceDigest(columns, keyAt, 'target', tgtRows) : null;
-    if (
-      sourceSequence &&
-      targetSequence &&
-      sourceSequence.count === targetSequence.count &&
-      sourceSequence.hash === targetSequence.hash
-    ) {
-      d = { matching: srcRows.length, mismatched: [], missing: [], extra: [] };
-      targetSeen = tgtRows.length;
-    } else {
-      const s = hashRows(columns, keyAt, 'source', srcRows);
-      const t: HashedRows = hashRows(columns, keyAt, 'target', tgtRows);
-      d = s.digest.equals(t.digest)
-        ? { matching: s.digest.count, mismatched: [], missing: [], extra: [] }
-        : diffRows(s, t, mode === 'range');
-      targetSeen = t.rows.size;
-    }
+    const keys = srcRows.map((r) => toTarget(keyAt.map((i) => r[i]) as Key));
+    const targetRead = quiet(
+      keys.length ? target.reader.readByKeys(target.table, names, key, keys) : Promise.resolve([]),
+    );
+    const s = hashRows(columns, keyAt, 'source', srcRows);
+    const t: HashedRows = hashRows(columns, keyAt, 'target', await targetRead);
+    const d = s.digest.equals(t.digest)
+      ? { matching: s.digest.count, mismatched: [], missing: [], extra: [] }
+      : diffRows(s, t, false);
+    const targetSeen = t.rows.size;
     totals.sourceRows += srcRows.length;
-    if (mode === 'range') totals.targetRows += targetSeen;
     if (srcRows.length || targetSeen) await record(d, Math.max(srcRows.length, targetSeen));
     if (last) cp.after = keyToJson(last);
     else {
-      cp.phase = mode === 'range' ? 'done' : 'extras';
+      cp.phase = 'extras';
       cp.after = null;
     }
     await progress();
@@ -573,24 +646,4 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 
 function only(h: HashedRows, keys: Set<string>): HashedRows {
   return { digest: h.digest, rows: new Map([...h.rows].filter(([k]) => keys.has(k))) };
-}
-
-/** Every target row in the range, paging by key (a range may hold more rows on the target). */
-async function readWholeRange(
-  reader: RangeReader,
-  table: TableRef,
-  columns: string[],
-  key: string[],
-  keyAt: number[],
-  range: KeyRange,
-  pageRows: number,
-): Promise<unknown[][]> {
-  const out: unknown[][] = [];
-  let lower = range.lower;
-  for (;;) {
-    const page = await reader.readRange(table, columns, key, { lower, upper: range.upper }, pageRows);
-    out.push(...page);
-    if (page.length < pageRows) return out;
-    lower = keyAt.map((i) => page[page.length - 1]![i]) as Key;
-  }
 }
