@@ -256,6 +256,9 @@ export function emptyTotals(): ValidationTotals {
   };
 }
 
+/** Range mode: chunks read ahead of the one being recorded (each side's reads and hashes). */
+const PIPELINE = 3;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function validateTable(options: ValidateTableOptions): Promise<TableValidationReport> {
@@ -414,10 +417,11 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     }
   }
 
-  // Phase 1: source chunks. Reads are pipelined, one chunk ahead at most: as soon as a source chunk
-  // is in, the next source chunk (which starts after its last key) is requested, then the target's
-  // rows for this chunk; the source rows are hashed while the target read is in flight. The
-  // checkpoint still advances only after a chunk is recorded, so resuming is unchanged.
+  // Phase 1: source chunks. Reads are pipelined: as soon as a source chunk is in, the next source
+  // chunk (which starts after its last key) is requested, then the target's rows for this chunk
+  // (range mode keeps up to PIPELINE chunks in flight, key-set mode one source chunk ahead); rows
+  // are hashed while other reads are in flight. The checkpoint still advances only after a chunk is
+  // recorded, in order, so resuming is unchanged.
   if (mode === 'range' && cp.phase === 'rows') {
     // Both sides read the chunk in the same key order, so one hash over each side's rows in order
     // settles a matching chunk; any difference (including only in order) goes to the per-row
@@ -438,29 +442,39 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       return threads;
     };
     if (threaded && options.workers === true) sides = spawn();
-    let prefetched: { after: JsonKey | null; read: Promise<ChunkRead> } | null = null;
-    try {
-      while (cp.phase === 'rows') {
-        const lower = cp.after ? keyFromJson(cp.after) : null;
-        const src: ChunkRead =
-          prefetched && JSON.stringify(prefetched.after) === JSON.stringify(cp.after)
-            ? await prefetched.read
-            : await sides.source.read({ lower, upper: null }, chunkRows, false);
-        prefetched = null;
+    // Up to PIPELINE chunks in flight: a chunk's target read starts as soon as its source chunk is
+    // in (it needs the last key), and the next source chunk right then too, so both sides (both
+    // threads) keep working while this loop records chunks in order.
+    const inFlight: Promise<{ src: ChunkRead; tgt: ChunkRead; last: Key | null }>[] = [];
+    let waiting: Key | undefined; // the last key of a chunk whose successor is not started yet
+    let stopped = false;
+    const start = (lower: Key | null): void => {
+      const pair = sides.source.read({ lower, upper: null }, chunkRows, false).then((src) => {
         const last: Key | null = src.count === chunkRows ? src.last : null;
         // Default: threads from the second chunk on, once the table is known to have one.
-        if (last && threaded && !threads) sides = spawn();
-        if (last)
-          prefetched = {
-            after: keyToJson(last),
-            read: quiet(sides.source.read({ lower: last, upper: null }, chunkRows, false)),
-          };
+        if (last && threaded && !threads && !stopped) sides = spawn();
         const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
         // Pages of chunkRows + 1: a target range holding exactly the chunk's rows (the usual case)
         // is then read in one query, not in a full page and an empty one.
-        const targetRead = quiet(sides.target.read(range, chunkRows + 1, true));
+        const tgt = sides.target.read(range, chunkRows + 1, true);
+        if (last && !stopped) {
+          if (inFlight.length < PIPELINE) start(last);
+          else waiting = last;
+        }
+        return tgt.then((t) => ({ src, tgt: t, last }));
+      });
+      inFlight.push(quiet(pair));
+    };
+    try {
+      start(cp.after ? keyFromJson(cp.after) : null);
+      while (cp.phase === 'rows') {
+        const { src, tgt, last } = await inFlight.shift()!;
+        if (waiting !== undefined && inFlight.length < PIPELINE) {
+          const next = waiting;
+          waiting = undefined;
+          start(next);
+        }
         const sourceSequence = await src.sequence();
-        const tgt = await targetRead;
         const targetSequence = await tgt.sequence();
         let d: RowDifferences;
         let targetSeen: number;
@@ -487,6 +501,7 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
         await progress();
       }
     } finally {
+      stopped = true;
       if (threads) await Promise.all([threads.source.close(), threads.target.close()]);
     }
   }
