@@ -18,7 +18,7 @@ export interface ChunkRead {
   count: number;
   /** Key of the last row read (wire form), null when none was. */
   last: Key | null;
-  /** MD5 of the rows in the order read (sequenceDigest). */
+  /** SHA-256 of the rows in the order read (sequenceDigest). */
   sequence(): Promise<string>;
   /** The rows by canonical key (hashRows); releases them. */
   hashed(): Promise<HashedRows>;
