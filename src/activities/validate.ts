@@ -21,7 +21,9 @@ import {
   type TableRef,
   type TableValidationReport,
   type ValidationCheckpoint,
+  type WorkerReaderSpec,
 } from '../dataplane/validate';
+import { resolveConnection } from '../connections';
 import type { Engine } from '../engines/engine';
 import type { Key } from '../engines/key-range';
 import type { RowsEngine } from '../engines/row-access';
@@ -51,9 +53,18 @@ export interface ValidateTablesResult {
   tables: TableValidationReport[];
 }
 
-/** A RangeReader on row access whose column names are renamed (source name -> target name). */
-function reader(rows: RowsEngine, rename: (name: string) => string = (n) => n): RangeReader {
+/**
+ * A RangeReader on row access whose column names are renamed (source name -> target name). With
+ * `worker` (the endpoint's connection, resolved in this process), range-mode validation may read
+ * and hash this side in a worker thread that opens its own connection (validator.ts).
+ */
+function reader(
+  rows: RowsEngine,
+  rename: (name: string) => string = (n) => n,
+  worker?: WorkerReaderSpec,
+): RangeReader {
   return {
+    worker,
     readRange: (t, columns, key, range, limit) =>
       rows.readRange(t.schema, t.table, columns.map(rename), key.map(rename), range, limit),
     readByKeys: (t, columns, key, keys) =>
@@ -79,6 +90,7 @@ function tableSides(
   sourceSchema: string,
   targetSchema: string,
   t: TableMove,
+  endpoints?: { source: EndpointRef; target: EndpointRef },
 ): TableSides {
   const m = planMove(source.kind, target.kind, t);
   const names = new Map(m.columns.map((c, i) => [c, m.targetColumns[i]!]));
@@ -86,11 +98,20 @@ function tableSides(
     exclude: t.table.columns.map((c) => c.name).filter((c) => !names.has(c)),
     zeroDates: t.zeroDates,
   });
+  const spec = (e: EndpointRef | undefined, rename?: Record<string, string>): WorkerReaderSpec | undefined =>
+    e && { kind: e.engine, url: resolveConnection(e.connection, e.engine), rename };
   return {
     name: m.sourceTable,
-    source: { reader: reader(source.rows()), table: { schema: sourceSchema, table: m.sourceTable } },
+    source: {
+      reader: reader(source.rows(), undefined, spec(endpoints?.source)),
+      table: { schema: sourceSchema, table: m.sourceTable },
+    },
     target: {
-      reader: reader(target.rows(), (n) => names.get(n) ?? n),
+      reader: reader(
+        target.rows(),
+        (n) => names.get(n) ?? n,
+        spec(endpoints?.target, Object.fromEntries(names)),
+      ),
       table: { schema: targetSchema, table: m.targetTable },
     },
     columns,
@@ -109,7 +130,7 @@ export const validateTables = adapt(async (input: ValidateTablesInput): Promise<
       const done = [...(resumed?.done ?? [])];
       for (const t of input.tables.slice(done.length)) {
         signal.throwIfAborted();
-        const sides = tableSides(source, target, sourceSchema, targetSchema, t);
+        const sides = tableSides(source, target, sourceSchema, targetSchema, t, input);
         const from = resumed?.current?.table === sides.name ? resumed.current.checkpoint : null;
         const report = await validateTable({
           ...sides,
@@ -197,7 +218,7 @@ export function validateChangedKeysWith(
         const targetSchema = await schemaOf(target, input.target);
         const sides = new Map(
           input.tables.map((t) => {
-            const s = tableSides(source, target, sourceSchema, targetSchema, t);
+            const s = tableSides(source, target, sourceSchema, targetSchema, t, input);
             return [s.name, s] as const;
           }),
         );

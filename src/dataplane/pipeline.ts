@@ -346,9 +346,13 @@ export async function validateTables(
       const keys = keyTranslation(job.source.kind, job.target.kind, w.model, w.key, w.targetTypes);
       reports.push(
         await validateTable({
-          source: { reader: readerOf(source), table: { schema: job.source.schema, table: name } },
+          // `worker`: range mode may read and hash each side in a worker thread (validator.ts).
+          source: {
+            reader: { ...readerOf(source), worker: { kind: job.source.kind, url: job.source.url } },
+            table: { schema: job.source.schema, table: name },
+          },
           target: {
-            reader: readerOf(target),
+            reader: { ...readerOf(target), worker: { kind: job.target.kind, url: job.target.url } },
             table: { schema: job.target.schema, table: w.translated.target },
           },
           columns: w.canonical,

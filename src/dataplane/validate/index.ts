@@ -11,6 +11,7 @@ export {
   type CanonicalColumn,
   type Domain,
 } from './canonical';
+export type { WorkerReaderSpec } from './chunk-sides';
 export { keyTranslation, targetColumnModel, type KeyTranslation } from './keys';
 export {
   emptyKeysTotals,
