@@ -8,7 +8,7 @@
 // (each engine orders text keys its own way), and unlike XOR a row that appears twice does not
 // cancel out. Two sides whose digests are equal hold the same rows, up to a 128-bit collision; when
 // they differ, the per-key hashes kept alongside say which keys differ.
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalRow, type CanonicalColumn, type Side } from './canonical';
 import { rowEncoders, type ValueEncoder } from './canonical/encode';
 
@@ -195,16 +195,17 @@ export function sequenceDigest(
   const enc = encodersFor(columns, side);
   const n = columns.length;
   const tokens: string[] = new Array<string>(n);
-  const parts: string[] = new Array<string>(rows.length);
+  // SHA-256, not MD5: the cheaper of the two here (OpenSSL uses the CPU's SHA extensions where it
+  // has them). Fed row by row: joining a chunk's rows into one string first cost more than hashing
+  // it. Rows need no separator: every row has n length-prefixed tokens.
+  const h = createHash('sha256');
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     if (row.length !== n) throw new Error(`row has ${row.length} values for ${n} columns`);
     for (let i = 0; i < n; i++) tokens[i] = enc[i]!(row[i]);
-    parts[r] = joinTokens(tokens, n);
+    h.update(joinTokens(tokens, n));
   }
-  // SHA-256, not MD5: over a whole chunk's text it is the cheaper of the two here (OpenSSL uses
-  // the CPU's SHA extensions where it has them; 0.39 against 0.63 ms per 300 kB on this machine).
-  return { count: rows.length, hash: hash('sha256', parts.join('\n'), 'latin1') };
+  return { count: rows.length, hash: h.digest('latin1') };
 }
 
 export interface RowDifferences {
