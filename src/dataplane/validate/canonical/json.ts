@@ -19,6 +19,27 @@ export function canonicalJson(text: string): string {
   }
 }
 
+/**
+ * Members sorted by key (code units), stable: equal keys keep their order, so the last duplicate
+ * stays last of its run. Insertion sort: documents have few keys, and for those it is several
+ * times cheaper than Array.prototype.sort with a comparator.
+ */
+function sortMembers(members: [string, string, string][]): void {
+  if (members.length > 16) {
+    members.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    return;
+  }
+  for (let i = 1; i < members.length; i++) {
+    const m = members[i]!;
+    let j = i - 1;
+    while (j >= 0 && members[j]![0] > m[0]) {
+      members[j + 1] = members[j]!;
+      j--;
+    }
+    members[j + 1] = m;
+  }
+}
+
 // eslint-disable-next-line no-control-regex
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 
@@ -106,7 +127,7 @@ class JsonParser {
       this.ws();
       const c = this.s.charCodeAt(this.i++);
       if (c === 125) {
-        if (members.length > 1) members.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+        if (members.length > 1) sortMembers(members);
         let out = '{';
         for (let j = 0; j < members.length; j++) {
           const m = members[j]!;
