@@ -85,11 +85,22 @@ class JsonParser {
     let i = start;
     if (s.charCodeAt(i) === 45) i++;
     let c = s.charCodeAt(i);
+    const digitsStart = i;
     if (c === 48) i++;
     else if (c >= 49 && c <= 57) {
       i++;
       while ((c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
     } else throw new Error('bad value');
+    c = s.charCodeAt(i);
+    if (c !== 46 && c !== 101 && c !== 69) {
+      // An integer (the commonest case): normalizeDecimal's result without its general machinery.
+      // The grammar allows no leading zero but "0" itself, which is "0" whatever its sign.
+      this.i = i;
+      if (s.charCodeAt(digitsStart) === 48) return '0';
+      let b = i;
+      while (s.charCodeAt(b - 1) === 48) b--;
+      return (digitsStart > start ? '-' : '') + s.slice(digitsStart, b) + 'e' + (i - b);
+    }
     if (s.charCodeAt(i) === 46 && (c = s.charCodeAt(i + 1)) >= 48 && c <= 57) {
       i += 2;
       while ((c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
