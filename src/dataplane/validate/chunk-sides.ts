@@ -195,6 +195,8 @@ export function workerSide(data: HashingWorkerData): ChunkSide {
     else p.resolve(m);
   });
   worker.on('error', (err) => fail(err instanceof Error ? err : new Error(String(err))));
+  // A message that cannot be deserialized is dropped with only this event: its request would hang.
+  worker.on('messageerror', (err) => fail(err instanceof Error ? err : new Error(String(err))));
   worker.on('exit', (code) => fail(new Error(`the ${data.side}'s hashing worker exited (code ${code})`)));
 
   const request = (r: WithoutId<HashingRequest>): Promise<HashingResponse> => {
@@ -236,8 +238,10 @@ export function workerSide(data: HashingWorkerData): ChunkSide {
         drop: () => {
           if (done || failed) return;
           done = true;
-          // No answer is awaited; a failure shows on the next request.
-          request({ op: 'drop', chunk }).catch(() => undefined);
+          // Fire and forget: the worker does not answer a drop (nothing may wait for it, or every
+          // matching chunk would leave a pending entry until the validation ends); a failure
+          // shows on the next request.
+          worker.postMessage({ op: 'drop', chunk, id: 0 } as HashingRequest);
         },
       };
     },

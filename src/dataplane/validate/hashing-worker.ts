@@ -72,6 +72,10 @@ async function answer(m: HashingRequest): Promise<HashingResponse | null> {
   }
 }
 
+// A request that cannot be deserialized: end the thread, so that 'exit' rejects what is pending.
+port.on('messageerror', (err) => {
+  throw err;
+});
 port.on('message', (m: HashingRequest) => {
   answer(m).then(
     (r) => {

@@ -435,13 +435,17 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
     };
     const spawn = (): { source: ChunkSide; target: ChunkSide } => {
       const data = { columns, keyAt, key };
-      threads = {
-        source: workerSide({ ...data, reader: source.reader.worker!, table: source.table, side: 'source' }),
-        target: workerSide({ ...data, reader: target.reader.worker!, table: target.table, side: 'target' }),
-      };
+      const src = workerSide({ ...data, reader: source.reader.worker!, table: source.table, side: 'source' });
+      let tgt: ChunkSide;
+      try {
+        tgt = workerSide({ ...data, reader: target.reader.worker!, table: target.table, side: 'target' });
+      } catch (err) {
+        void src.close(); // the first thread must not outlive a failed start of the second
+        throw err;
+      }
+      threads = { source: src, target: tgt };
       return threads;
     };
-    if (threaded && options.workers === true) sides = spawn();
     // Up to PIPELINE chunks in flight: a chunk's target read starts as soon as its source chunk is
     // in (it needs the last key), and the next source chunk right then too, so both sides (both
     // threads) keep working while this loop records chunks in order.
@@ -453,6 +457,7 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
         const last: Key | null = src.count === chunkRows ? src.last : null;
         // Default: threads from the second chunk on, once the table is known to have one.
         if (last && threaded && !threads && !stopped) sides = spawn();
+        if (stopped) throw new Error('the validation of this table stopped');
         const range: KeyRange = { lower: lower && toTarget(lower), upper: last && toTarget(last) };
         // Pages of chunkRows + 1: a target range holding exactly the chunk's rows (the usual case)
         // is then read in one query, not in a full page and an empty one.
@@ -466,6 +471,7 @@ export async function validateTable(options: ValidateTableOptions): Promise<Tabl
       inFlight.push(quiet(pair));
     };
     try {
+      if (threaded && options.workers === true) sides = spawn();
       start(cp.after ? keyFromJson(cp.after) : null);
       while (cp.phase === 'rows') {
         const { src, tgt, last } = await inFlight.shift()!;
