@@ -828,6 +828,16 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
   };
 
   // ---- compensations ----
+  /** The rollback's fence on the target (always a trigger fence), through the given retry policy. */
+  const liftTargetFence = async (via: typeof undo) => {
+    await via.liftFence({
+      endpoint: target,
+      migration: spec.name,
+      mode: 'trigger',
+      previous: state.fencePrevious.target,
+    });
+    s.fence = { state: 'lifted', side: 'target', since: now() };
+  };
   const compensate = async (step: Step) => {
     switch (step) {
       case 'routing-target': {
@@ -876,13 +886,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         return;
       }
       case 'target-fence':
-        await undo.liftFence({
-          endpoint: target,
-          migration: spec.name,
-          mode: 'trigger',
-          previous: state.fencePrevious.target,
-        });
-        s.fence = { state: 'lifted', side: 'target', since: now() };
+        await liftTargetFence(undo);
         return;
       case 'source-fence':
         await undo.liftFence({
@@ -934,17 +938,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         log.error(`rollback: ${step} failed: ${describe(err)}`);
         if (s.routing.active === 'target') {
           if (step !== 'target-fence' && state.steps.includes('target-fence')) {
-            await fences
-              .liftFence({
-                endpoint: target,
-                migration: spec.name,
-                mode: 'trigger',
-                previous: state.fencePrevious.target,
-              })
-              .then(() => {
-                done('target-fence');
-                s.fence = { state: 'lifted', side: 'target', since: now() };
-              })
+            await liftTargetFence(fences)
+              .then(() => done('target-fence'))
               .catch((e: unknown) => failed.push(`target-fence: ${describe(e)}`));
           }
           break;
