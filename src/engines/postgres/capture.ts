@@ -38,6 +38,7 @@ import {
   lockRetryDelay,
 } from '../capture';
 import { EngineInputError } from '../errors';
+import { CONFLICTS_ACCESS_EXCLUSIVE, CONFLICTS_SHARE_ROW_EXCLUSIVE, isLockTimeout } from './locks';
 import { qualify, quoteIdent } from './quote';
 
 export const CAPTURE_SCHEMA = '_cutover';
@@ -153,18 +154,6 @@ async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): 
   }
 }
 
-/** Lock modes that conflict with what CREATE TRIGGER / ALTER TABLE ... ENABLE TRIGGER take (SHARE ROW EXCLUSIVE). */
-const CONFLICTS_SHARE_ROW_EXCLUSIVE = [
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
-/** DROP TRIGGER and DROP TABLE take ACCESS EXCLUSIVE: every lock conflicts, a reader's too. */
-const CONFLICTS_ACCESS_EXCLUSIVE = [...CONFLICTS_SHARE_ROW_EXCLUSIVE, 'AccessShareLock', 'RowShareLock'];
-
 /**
  * The sessions holding a lock on the table that conflicts with `modes`, longest transaction first:
  * pid, user and transaction age only (never the query text, which may hold data).
@@ -218,8 +207,7 @@ async function withLockRetries<T>(
         return work();
       });
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (code !== '55P03' && code !== '40P01') throw err;
+      if (!isLockTimeout(err) && (err as { code?: unknown }).code !== '40P01') throw err;
       const blockers = await lockBlockers(client, target.schema, target.table, target.modes);
       if (attempt >= attempts)
         throw new CaptureLockError(qualify(target.schema, target.table), attempts, blockers, target.action);

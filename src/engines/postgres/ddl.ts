@@ -23,10 +23,7 @@ export interface ApplyDdlResult {
 
 export const DEFAULT_DDL_LOCK_TIMEOUT_MS = 5000;
 
-/** True for a statement that gave up waiting for a lock (retry it later: nothing was changed). */
-export function isLockTimeout(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === '55P03';
-}
+export { isLockTimeout } from './locks';
 
 async function inTransaction<T>(
   pool: Pool,

@@ -52,6 +52,7 @@ import {
 } from '../cutover-control';
 import { EngineInputError } from '../errors';
 import { createPool } from './engine';
+import { CONFLICTS_SHARE_ROW_EXCLUSIVE, isLockTimeout } from './locks';
 import { MAX_IDENTIFIER_BYTES, qualify, quoteIdent } from './quote';
 import { readRouting, writeRouting } from './routing';
 
@@ -62,15 +63,6 @@ export const FENCE_SQLSTATE = '25006';
 const STATE = qualify(FENCE_SCHEMA, FENCE_STATE_TABLE);
 const DEFAULT_LOCK_TIMEOUT_MS = 2000;
 const DEFAULT_ATTEMPTS = 5;
-/** Lock modes that conflict with SHARE ROW EXCLUSIVE (everything but ACCESS SHARE and ROW SHARE). */
-const CONFLICTING = [
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
 const APPLICATION_NAME = 'cutover';
 
 /**
@@ -129,8 +121,6 @@ async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): 
     throw err;
   }
 }
-
-const isLockTimeout = (err: unknown) => (err as { code?: unknown } | null)?.code === '55P03';
 
 async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -255,7 +245,7 @@ async function blockers(pool: pg.Pool, oids: string[]): Promise<FenceBlocker[]> 
           AND l.mode = ANY($2::text[]) AND l.pid <> pg_backend_pid()
         GROUP BY a.pid, a.usename, a.xact_start, a.state
         ORDER BY a.xact_start NULLS LAST`,
-      [oids, CONFLICTING],
+      [oids, CONFLICTS_SHARE_ROW_EXCLUSIVE],
     );
     return rows.map((r) => ({
       session: r.pid,
