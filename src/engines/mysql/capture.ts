@@ -37,6 +37,7 @@ import {
   lockRetryDelay,
 } from '../capture';
 import { EngineInputError } from '../errors';
+import { isLockTimeout } from './ddl';
 import { qualify, quoteIdent } from './quote';
 import { serverInfo, withPooledSession } from './session';
 
@@ -262,8 +263,7 @@ async function withLockRetries(
       await conn.query(sql);
       return;
     } catch (err) {
-      const errno = (err as { errno?: unknown }).errno;
-      if (errno !== 1205 && errno !== 1213) throw err;
+      if (!isLockTimeout(err)) throw err; // a lock wait timeout or a deadlock victim: retried
       const blockers = await lockBlockers(conn, target.schema, target.table, lockWaitSeconds(options));
       const name = qualify(target.schema, target.table);
       if (attempt >= attempts) throw new CaptureLockError(name, attempts, blockers, target.action);
