@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { ShopLoad } from '../../scripts/demo-load';
@@ -188,7 +188,19 @@ async function assertMysqlClean(url: string): Promise<void> {
   }
 }
 
-test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, no acknowledged write is lost and both sides end identical', async (t) => {
+/** One migration under the demo's app load, with worker processes to kill; cleaned up after `body`. */
+async function underLoad(
+  name: string,
+  extra: Record<string, unknown>,
+  body: (run: {
+    source: TestDatabase;
+    target: TestDatabase;
+    loyalty: number;
+    handle: WorkflowHandle;
+    workers: WorkerProcesses;
+    load: ShopLoad;
+  }) => Promise<void>,
+): Promise<void> {
   const source = await createMysqlDatabase('cutover_durm_src');
   const target = await createPostgresDatabase('cutover_durm_dst');
   dbs.push(source, target);
@@ -205,7 +217,7 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
     const handle = await client.workflow.start('blueGreenMigration', {
       taskQueue,
       workflowId: `durm-${taskQueue}`,
-      args: [spec('durm-complete')],
+      args: [spec(name, extra)],
     });
     load = new ShopLoad(
       { source: source.url, target: target.url },
@@ -214,9 +226,18 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
       { first: 1, last: PRODUCTS },
       10,
     );
+    await body({ source, target, loyalty, handle, workers, load });
+  } finally {
+    await load?.stop();
+    await workers.stop();
+    await connection.close();
+  }
+}
+
+test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, no acknowledged write is lost and both sides end identical', async (t) => {
+  await underLoad('durm-complete', {}, async ({ source, target, loyalty, handle, workers, load }) => {
     await workers.killThroughCutover(handle, 'alice');
-    const app = load;
-    await waitForStatus(handle, () => app.writes.target > 100, 'writes on PostgreSQL');
+    await waitForStatus(handle, () => load.writes.target > 100, 'writes on PostgreSQL');
     await load.stop();
     await handle.signal(finalizeSignal);
     const result = (await handle.result()) as MigrationResult;
@@ -270,73 +291,44 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
     assert.deepEqual(await cutoverObjects(target.url), []);
     await assertMysqlClean(source.url);
     await replayHistory(handle);
-  } finally {
-    await load?.stop();
-    await workers.stop();
-    await connection.close();
-  }
+  });
 });
 
 test('MySQL -> PostgreSQL rolled back after the cutover, SIGKILLed in the window and in the rollback: MySQL ends with every write made on either side', async () => {
-  const source = await createMysqlDatabase('cutover_durm_rb_src');
-  const target = await createPostgresDatabase('cutover_durm_rb_dst');
-  dbs.push(source, target);
-  const { loyalty } = await createMysqlShop(source.url);
-  const taskQueue = `durm-rb-${randomBytes(3).toString('hex')}`;
-  const connection = await Connection.connect({ address: testAddress() });
-  const client = new Client({ connection, dataConverter });
-  const workers = new WorkerProcesses(testAddress(), taskQueue, {
-    DURM_SRC: source.url,
-    DURM_DST: target.url,
-  });
-  let load: ShopLoad | null = null;
-  try {
-    const handle = await client.workflow.start('blueGreenMigration', {
-      taskQueue,
-      workflowId: `durm-${taskQueue}`,
-      args: [spec('durm-rollback', { approval: { auto: true }, copy: {} })],
-    });
-    load = new ShopLoad(
-      { source: source.url, target: target.url },
-      () => handle.query(statusQuery).then((s) => s.routing.active),
-      { first: 1, last: CUSTOMERS },
-      { first: 1, last: PRODUCTS },
-      10,
-    );
-    await workers.killIn(handle, ['rollback-window'], 500);
-    const app = load;
-    await waitForStatus(handle, () => app.writes.target > 100, 'writes on PostgreSQL');
-    await load.stop();
-    // PostgreSQL is dropped by the rollback: what it holds now is what MySQL must hold afterwards.
-    const expected = await dumpPostgres(target.url);
-    await handle.signal(rollbackSignal, { reason: 'rehearsal' });
-    await workers.killIn(handle, ['rolling-back'], 300);
-    const result = (await handle.result()) as MigrationResult;
-    const where = workers.landed;
-    assert.equal(result.outcome, 'rolled-back', where);
-    assert.deepEqual(load.failures, [], where);
-    const actual = await dumpMysql(source.url);
-    for (const table of Object.keys(DUMPS))
+  await underLoad(
+    'durm-rollback',
+    { approval: { auto: true }, copy: {} },
+    async ({ source, target, loyalty, handle, workers, load }) => {
+      await workers.killIn(handle, ['rollback-window'], 500);
+      await waitForStatus(handle, () => load.writes.target > 100, 'writes on PostgreSQL');
+      await load.stop();
+      // PostgreSQL is dropped by the rollback: what it holds now is what MySQL must hold afterwards.
+      const expected = await dumpPostgres(target.url);
+      await handle.signal(rollbackSignal, { reason: 'rehearsal' });
+      await workers.killIn(handle, ['rolling-back'], 300);
+      const result = (await handle.result()) as MigrationResult;
+      const where = workers.landed;
+      assert.equal(result.outcome, 'rolled-back', where);
+      assert.deepEqual(load.failures, [], where);
+      const actual = await dumpMysql(source.url);
+      for (const table of Object.keys(DUMPS))
+        assert.deepEqual(
+          actual[table],
+          expected[table],
+          `${table}: MySQL equals PostgreSQL before the rollback ${where}`,
+        );
+      // ... which held every acknowledged order and increment, made on MySQL or on PostgreSQL.
+      const refs = new Set((actual.orders as string[][]).map((r) => r[2]));
       assert.deepEqual(
-        actual[table],
-        expected[table],
-        `${table}: MySQL equals PostgreSQL before the rollback ${where}`,
+        load.orders.filter((o) => !refs.has(o.ref)).map((o) => o.ref),
+        [],
+        `acknowledged orders missing on MySQL ${where}`,
       );
-    // ... which held every acknowledged order and increment, made on MySQL or on PostgreSQL.
-    const refs = new Set((actual.orders as string[][]).map((r) => r[2]));
-    assert.deepEqual(
-      load.orders.filter((o) => !refs.has(o.ref)).map((o) => o.ref),
-      [],
-      `acknowledged orders missing on MySQL ${where}`,
-    );
-    const points = (actual.customers as string[][]).reduce((sum, r) => sum + Number(r[3]), 0);
-    assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
-    assert.ok(load.writes.target > 100 && load.writes.source > 0, 'writes on both sides');
-    await assertMysqlClean(source.url);
-    await replayHistory(handle);
-  } finally {
-    await load?.stop();
-    await workers.stop();
-    await connection.close();
-  }
+      const points = (actual.customers as string[][]).reduce((sum, r) => sum + Number(r[3]), 0);
+      assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
+      assert.ok(load.writes.target > 100 && load.writes.source > 0, 'writes on both sides');
+      await assertMysqlClean(source.url);
+      await replayHistory(handle);
+    },
+  );
 });
