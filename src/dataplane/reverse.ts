@@ -16,6 +16,7 @@ import { EngineInputError } from '../engines/errors';
 import type { ColumnModel, EngineKind, SchemaModel, TableModel } from '../engines/model';
 import { mapColumn } from '../engines/type-mapping';
 import { MY, PG } from './schema/names';
+import { nextCounterValue } from './schema/sequences';
 
 /** A forward move as the activities pass it (structurally src/activities/tables.ts TableMove). */
 export interface MoveShape {
@@ -318,8 +319,8 @@ export function sourceSequencePlan(
       if (!c.autoIncrement || c.generated) continue;
       const mapped = f.mapping.columns.find((m) => m.source === c.name);
       if (!mapped) continue;
-      const own = nextValue(sourceModel, table, c.name);
-      const theirs = target ? nextValue(targetModel, target, mapped.target) : 1n;
+      const own = nextCounterValue(sourceModel, table, c.name);
+      const theirs = target ? nextCounterValue(targetModel, target, mapped.target) : 1n;
       const floor = (own > theirs ? own : theirs).toString();
       const reset: SequenceReset = { table: table.name, column: c.name, sequence: null, floor };
       sequences.push({ table: table.name, column: c.name, floor });
@@ -362,15 +363,4 @@ export function sourceSequencePlan(
     },
     sequences,
   };
-}
-
-/** The next value an auto-increment column would get, from an introspected model (1 when unknown). */
-function nextValue(model: SchemaModel, table: TableModel, column: string): bigint {
-  if (model.engine === 'mysql') return BigInt(Math.max(1, table.autoIncrement ?? 1));
-  const c = table.columns.find((x) => x.name === column);
-  const named = /^nextval\('((?:[^']|'')+)'/.exec(c?.default ?? '')?.[1]?.replaceAll("''", "'");
-  const seq =
-    model.sequences.find((s) => s.ownedBy === `${table.name}.${column}`) ??
-    (named ? model.sequences.find((s) => s.name === named || named.endsWith(`.${s.name}`)) : undefined);
-  return seq?.lastValue !== null && seq?.lastValue !== undefined ? BigInt(seq.lastValue) + 1n : 1n;
 }

@@ -3,8 +3,8 @@
 import type { SchemaModel, TableModel } from '../../engines/model';
 import type { ColumnPlan } from './columns';
 import type { TranslationContext } from './context';
-import { uniqueName } from './names';
-import type { SequenceReset } from './plan';
+import { uniqueName, type Dialect } from './names';
+import type { DdlStatement, SequenceReset } from './plan';
 
 export function createSequences(ctx: TranslationContext, table: TableModel, columns: ColumnPlan[]): void {
   const { source, from, to, d, relations, created, sequenceStatements, afterTableStatements, push, qt } = ctx;
@@ -47,47 +47,61 @@ export function createSequences(ctx: TranslationContext, table: TableModel, colu
 }
 
 export function resetSequences(ctx: TranslationContext, table: TableModel, columns: ColumnPlan[]): void {
-  const { source, to, d, finalize, push, qt } = ctx;
+  const { source, d, finalize, input } = ctx;
   // finalize: sequences past the maximum
   for (const c of columns) {
     if (!c.autoIncrement) continue;
-    const floor = sourceFloor(source, table, c.name);
+    const floor = nextCounterValue(source, table, c.name).toString();
     const reset: SequenceReset = { table: table.name, column: c.name, sequence: c.sequence, floor };
-    if (to === 'postgres') {
-      const seq = c.sequence
-        ? d.lit(qt(c.sequence))
-        : `pg_get_serial_sequence(${d.lit(qt(table.name))}, ${d.lit(c.name)})`;
-      // The next value is max + 1 (or the source's next value), in numeric so a bigint at its maximum
-      // does not overflow. Past the sequence's maximum (the column already holds its type's maximum)
-      // the sequence is left at the maximum, used up: the next nextval() fails as it would have on
-      // the source, instead of the finalize failing.
-      const next = `GREATEST(COALESCE(max(${d.q(c.name)}), 0)::numeric + 1, ${floor})`;
-      push(
-        finalize,
-        'finalize',
-        `${c.sequence ? `sequence ${c.sequence}` : `identity of ${table.name}.${c.name}`} set past max(${c.name})`,
-        `SELECT CASE WHEN v.next > s.seqmax THEN setval(v.seq, s.seqmax, true)` +
-          ` ELSE setval(v.seq, GREATEST(v.next, s.seqmin)::bigint, false) END` +
-          ` FROM (SELECT ${seq}::regclass AS seq, ${next} AS next FROM ${qt(table.name)}) v` +
-          ` JOIN pg_catalog.pg_sequence s ON s.seqrelid = v.seq`,
-        { kind: 'sequence-value', name: c.sequence ?? c.name, table: table.name },
-        reset,
-      );
-    } else {
-      push(
-        finalize,
-        'finalize',
-        `AUTO_INCREMENT of ${table.name} set past max(${c.name})`,
-        `ALTER TABLE ${qt(table.name)} AUTO_INCREMENT = /* GREATEST(MAX(${d.q(c.name)}) + 1, ${floor}), computed when applied */ ${floor}`,
-        { kind: 'sequence-value', name: c.name, table: table.name },
-        reset,
-      );
-    }
+    finalize.push(sequenceResetStatement(d, input.targetSchema, reset));
   }
 }
 
-function sourceFloor(source: SchemaModel, table: TableModel, column: string): string {
-  if (source.engine === 'mysql') return String(Math.max(1, table.autoIncrement ?? 1));
-  const seq = source.sequences.find((s) => s.ownedBy === `${table.name}.${column}`);
-  return String(seq?.lastValue !== null && seq?.lastValue !== undefined ? seq.lastValue + 1 : 1);
+/** The finalize statement that sets one column's sequence / AUTO_INCREMENT past max(column) and the floor. */
+function sequenceResetStatement(d: Dialect, targetSchema: string, reset: SequenceReset): DdlStatement {
+  const qt = (t: string) => `${d.q(targetSchema)}.${d.q(t)}`;
+  const { table, column, sequence, floor } = reset;
+  if (d.kind === 'postgres') {
+    const seq = sequence
+      ? d.lit(qt(sequence))
+      : `pg_get_serial_sequence(${d.lit(qt(table))}, ${d.lit(column)})`;
+    // The next value is max + 1 (or the source's next value), in numeric so a bigint at its maximum
+    // does not overflow. Past the sequence's maximum (the column already holds its type's maximum)
+    // the sequence is left at the maximum, used up: the next nextval() fails as it would have on
+    // the source, instead of the finalize failing.
+    const next = `GREATEST(COALESCE(max(${d.q(column)}), 0)::numeric + 1, ${floor})`;
+    return {
+      phase: 'finalize',
+      description: `${sequence ? `sequence ${sequence}` : `identity of ${table}.${column}`} set past max(${column})`,
+      sql:
+        `SELECT CASE WHEN v.next > s.seqmax THEN setval(v.seq, s.seqmax, true)` +
+        ` ELSE setval(v.seq, GREATEST(v.next, s.seqmin)::bigint, false) END` +
+        ` FROM (SELECT ${seq}::regclass AS seq, ${next} AS next FROM ${qt(table)}) v` +
+        ` JOIN pg_catalog.pg_sequence s ON s.seqrelid = v.seq`,
+      object: { kind: 'sequence-value', name: sequence ?? column, table },
+      reset,
+    };
+  }
+  return {
+    phase: 'finalize',
+    description: `AUTO_INCREMENT of ${table} set past max(${column})`,
+    sql: `ALTER TABLE ${qt(table)} AUTO_INCREMENT = /* GREATEST(MAX(${d.q(column)}) + 1, ${floor}), computed when applied */ ${floor}`,
+    object: { kind: 'sequence-value', name: column, table },
+    reset,
+  };
+}
+
+/**
+ * The next value an auto-increment column would get, from an introspected model (1 when unknown):
+ * MySQL's AUTO_INCREMENT, or the last value + 1 of the PostgreSQL sequence the column owns or
+ * whose nextval() is its default.
+ */
+export function nextCounterValue(model: SchemaModel, table: TableModel, column: string): bigint {
+  if (model.engine === 'mysql') return BigInt(Math.max(1, table.autoIncrement ?? 1));
+  const c = table.columns.find((x) => x.name === column);
+  const named = /^nextval\('((?:[^']|'')+)'/.exec(c?.default ?? '')?.[1]?.replaceAll("''", "'");
+  const seq =
+    model.sequences.find((s) => s.ownedBy === `${table.name}.${column}`) ??
+    (named ? model.sequences.find((s) => s.name === named || named.endsWith(`.${s.name}`)) : undefined);
+  return seq?.lastValue !== null && seq?.lastValue !== undefined ? BigInt(seq.lastValue) + 1n : 1n;
 }
