@@ -4,6 +4,7 @@
 // retry finishes a phase a crashed attempt began. A lock timeout changed nothing: it leaves as a
 // retryable LockTimeout failure.
 import { ApplicationFailure } from '@temporalio/common';
+import { withSourceCounters } from '../dataplane/schema/sequences';
 import { translateSchema, type TranslateInput } from '../dataplane/schema/translate';
 import type { DdlPhase, DdlPlan } from '../engines/ddl-plan';
 import type { Engine, ProbeResult } from '../engines/engine';
@@ -24,6 +25,13 @@ export interface PrepareTargetSchemaInput {
     probeResults?: Record<string, ProbeResult[]>;
     mappings?: TranslateInput['mappings'];
   };
+  /**
+   * finalize: the source, whose counters are read when the phase runs (the workflow runs it under
+   * the source's write fence): the target's sequences / AUTO_INCREMENT go past them, not just past
+   * the counters the plan recorded, so that no id the source handed out since (and deleted, or
+   * burned in a rolled-back insert) is handed out again. Absent: the plan's counters.
+   */
+  source?: EndpointRef;
   /** Per statement, in milliseconds (default 5000). */
   lockTimeoutMs?: number;
   /**
@@ -51,7 +59,7 @@ export const prepareTargetSchema = adapt(
     withEngine(input.target, async (engine) => {
       const t = input.translate;
       if (!input.plan && !t) throw refused('prepareTargetSchema needs a plan or a source model to translate');
-      const plan =
+      let plan =
         input.plan ??
         translateSchema({
           source: t!.source,
@@ -64,10 +72,16 @@ export const prepareTargetSchema = adapt(
         });
       if (plan.to !== engine.kind)
         throw refused(`the DDL plan is for ${plan.to}, but the target connection is ${engine.kind}`);
+      if (input.phase === 'finalize' && input.source && input.source.engine !== plan.from)
+        throw refused(
+          `the DDL plan is from ${plan.from}, but the source connection is ${input.source.engine}`,
+        );
       const retry = checkpoint<SchemaHeartbeat>()?.phase === input.phase;
       if (input.phase === 'tables' && !input.allowExisting && !retry) await refuseExisting(engine, plan);
       let statements = 0;
       heartbeat({ phase: input.phase, statements } satisfies SchemaHeartbeat);
+      if (input.phase === 'finalize' && input.source)
+        plan = withSourceCounters(plan, await introspect(input.source));
       try {
         const r = await engine.ddl.applyPhase(plan, input.phase, {
           lockTimeoutMs: input.lockTimeoutMs,
@@ -80,6 +94,13 @@ export const prepareTargetSchema = adapt(
       }
     }),
 );
+
+/** The endpoint's schema as it is now (the same reading of the counters as advanceSourceSequences). */
+async function introspect(endpoint: EndpointRef): Promise<SchemaModel> {
+  return withEngine(endpoint, async (engine) =>
+    engine.introspect({ schema: await schemaOf(engine, endpoint) }),
+  );
+}
 
 /**
  * Refuses (RefusedError, naming them) when tables, sequences or types the plan creates exist on the

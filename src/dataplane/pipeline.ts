@@ -4,7 +4,8 @@
 // reports), and a step re-run after a crash converges:
 //
 //   prepareSchema   introspect the source, translate the DDL plan            -> PreparedSchema
-//   applySchema     one phase of the plan on the target ('tables', 'post-load', 'finalize')
+//   applySchema     one phase of the plan on the target ('tables', 'post-load', 'finalize': past the
+//                   source's counters as they are then)
 //   installCapture  changelog + triggers on the source, BEFORE the copy
 //   copyTables      every table, slices in parallel; checkpoint in, checkpoint per chunk out
 //   catchUpChanges  apply the changelog until the lag is zero (or a batch limit)  -> position
@@ -29,6 +30,7 @@ import { copyTable, type CopyCheckpoint } from './copy/copier';
 import type { ChunkTunerOptions } from './copy/chunk-tuner';
 import type { SplitOptions } from './copy/range-splitter';
 import { openRowsEngine, type RowsEngine } from './copy/rows-engine';
+import { withSourceCounters } from './schema/sequences';
 import { translateSchema, type TranslateInput } from './schema/translate';
 import { canonicalColumns, type CanonicalColumn } from './validate/canonical';
 import { keyTranslation } from './validate/keys';
@@ -64,14 +66,17 @@ export interface PipelineCopyCheckpoint {
   tables: Record<string, CopyCheckpoint>;
 }
 
-export async function prepareSchema(job: PipelineJob): Promise<PreparedSchema> {
+async function introspectSource(job: PipelineJob): Promise<SchemaModel> {
   const engine = openEngine(job.source.kind, job.source.url);
-  let model: SchemaModel;
   try {
-    model = await engine.introspect({ schema: job.source.schema });
+    return await engine.introspect({ schema: job.source.schema });
   } finally {
     await engine.close();
   }
+}
+
+export async function prepareSchema(job: PipelineJob): Promise<PreparedSchema> {
+  const model = await introspectSource(job);
   const wanted = new Set(job.tables);
   const missing = job.tables.filter((t) => !model.tables.some((m) => m.name === t));
   if (missing.length) throw new Error(`source tables not found: ${missing.join(', ')}`);
@@ -86,7 +91,12 @@ export async function prepareSchema(job: PipelineJob): Promise<PreparedSchema> {
   return { source, plan };
 }
 
+/**
+ * Applies one phase of the plan on the target. finalize reads the source's counters first: the
+ * target's go past them as they are now, not as they were when the plan was made.
+ */
 export async function applySchema(job: PipelineJob, plan: DdlPlan, phase: DdlPhase): Promise<void> {
+  if (phase === 'finalize') plan = withSourceCounters(plan, await introspectSource(job));
   if (job.target.kind === 'postgres') {
     const pool = createPostgresPool(job.target.url);
     try {

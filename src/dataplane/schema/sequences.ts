@@ -1,10 +1,11 @@
 // Sequences of auto-increment columns: created (PostgreSQL columns that are not identities) before
-// their table and owned by it, and set past the copied maximum when the migration finalizes.
+// their table and owned by it, and set past the copied maximum and the source's counter when the
+// migration finalizes (the counter re-read then: withSourceCounters).
 import type { SchemaModel, TableModel } from '../../engines/model';
 import type { ColumnPlan } from './columns';
 import type { TranslationContext } from './context';
-import { uniqueName, type Dialect } from './names';
-import type { DdlStatement, SequenceReset } from './plan';
+import { MY, PG, uniqueName, type Dialect } from './names';
+import type { DdlPlan, DdlStatement, SequenceReset } from './plan';
 
 export function createSequences(ctx: TranslationContext, table: TableModel, columns: ColumnPlan[]): void {
   const { source, from, to, d, relations, created, sequenceStatements, afterTableStatements, push, qt } = ctx;
@@ -51,6 +52,8 @@ export function resetSequences(ctx: TranslationContext, table: TableModel, colum
   // finalize: sequences past the maximum
   for (const c of columns) {
     if (!c.autoIncrement) continue;
+    // The source's counter as planned; the cutover raises it to the counter read under the fence
+    // (withSourceCounters).
     const floor = nextCounterValue(source, table, c.name).toString();
     const reset: SequenceReset = { table: table.name, column: c.name, sequence: c.sequence, floor };
     finalize.push(sequenceResetStatement(d, input.targetSchema, reset));
@@ -88,6 +91,35 @@ function sequenceResetStatement(d: Dialect, targetSchema: string, reset: Sequenc
     sql: `ALTER TABLE ${qt(table)} AUTO_INCREMENT = /* GREATEST(MAX(${d.q(column)}) + 1, ${floor}), computed when applied */ ${floor}`,
     object: { kind: 'sequence-value', name: column, table },
     reset,
+  };
+}
+
+/**
+ * The plan with the floor of every finalize statement raised to the source's counter in `source`,
+ * a model introspected just before the finalize (the blue-green workflow: under the source's write
+ * fence). The plan's floors are the counters when it was made; since then the source may have
+ * handed out ids and deleted them again, or burned them in rolled-back inserts: the target must not
+ * hand them out a second time (a consumer that dedupes by id would drop the new row). A floor never
+ * goes down, and a column the model does not show keeps the planned one.
+ */
+export function withSourceCounters(plan: DdlPlan, source: SchemaModel): DdlPlan {
+  if (source.engine !== plan.from)
+    throw new Error(`the source model is ${source.engine}, but the DDL plan is from ${plan.from}`);
+  const d = plan.to === 'postgres' ? PG : MY;
+  return {
+    ...plan,
+    statements: plan.statements.map((s) => {
+      const reset = s.reset;
+      if (!reset) return s;
+      const moved = plan.tables.find((t) => t.target === reset.table);
+      const table = source.tables.find((t) => t.name === (moved?.source ?? reset.table));
+      if (!table) return s;
+      const column = moved?.columns.find((c) => c.target === reset.column)?.source ?? reset.column;
+      const live = nextCounterValue(source, table, column);
+      const planned = /^\d+$/.test(reset.floor) ? BigInt(reset.floor) : 1n;
+      if (live <= planned) return s;
+      return sequenceResetStatement(d, plan.targetSchema, { ...reset, floor: live.toString() });
+    }),
   };
 }
 
