@@ -731,8 +731,10 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           `source table(s) ${rebuilt.join(', ')} changed after the last validation in a way change capture does not see (TRUNCATE, ALTER or OPTIMIZE): validating them again in full`,
         );
       }
+      // The source's counters are read now, under the fence: ids it handed out since the plan
+      // (deleted again, or burned by rolled-back inserts) are not handed out again by the target.
       await acts.prepareTargetSchema.executeWithOptions({ summary: 'sequences past the maximum' }, [
-        { target, phase: 'finalize', plan: state.ddl! },
+        { target, source, phase: 'finalize', plan: state.ddl! },
       ]);
       note('validating the rows changed since the last validation');
       const changed = await acts.validateChangedKeys.executeWithOptions(
