@@ -31,7 +31,11 @@ async function main(): Promise<number> {
     logFile: join(ROOT, '.cutover', 'test-temporal.log'),
   });
   process.stderr.write(`test: Temporal dev server ${server.address} (${cli})\n`);
-  const files = process.argv.slice(2).length ? process.argv.slice(2) : testFiles(join(ROOT, 'test'));
+  // Options (--test-name-pattern=...) go to node's test runner; the rest are test files.
+  const args = process.argv.slice(2);
+  const options = args.filter((a) => a.startsWith('--'));
+  const named = args.filter((a) => !a.startsWith('--'));
+  const files = named.length ? named : testFiles(join(ROOT, 'test'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CUTOVER_TEST_TEMPORAL_ADDRESS: server.address,
@@ -40,7 +44,7 @@ async function main(): Promise<number> {
   delete env.TEMPORAL_ADDRESS;
   try {
     return await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...options, ...files], {
         stdio: 'inherit',
         env,
         cwd: ROOT,
