@@ -127,6 +127,12 @@ const approval = z
   .superRefine((a, ctx) => {
     if (new Set(a.approvers).size !== a.approvers.length)
       ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'lists an approver twice' });
+    if (a.window && a.window.start === a.window.end)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window', 'end'],
+        message: 'equals start: an empty window never opens (leave window out for "any time")',
+      });
     if (a.approvers.length && a.required > a.approvers.length)
       ctx.addIssue({
         code: 'custom',

@@ -65,6 +65,17 @@ test('the spec refuses approval rules that cannot be met', () => {
     'approval.required',
     'approval.window.start',
   ]);
+  const empty = parseMigrationSpec({
+    name: 'm1',
+    source: { engine: 'mysql', connection: 'SRC' },
+    target: { engine: 'postgres', connection: 'DST' },
+    approval: { window: { start: '22:00', end: '22:00' } },
+  });
+  assert.ok(!empty.ok);
+  assert.deepEqual(
+    empty.problems.map((p) => `${p.path}: ${p.message}`),
+    ['approval.window.end: equals start: an empty window never opens (leave window out for "any time")'],
+  );
 });
 
 test('the cutover window: inside, before, after, and across midnight', () => {
