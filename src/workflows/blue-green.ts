@@ -150,8 +150,11 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     ...dataOptions,
     retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
   });
+  // Hooks may run while the source is fenced: a hook times out after 30 s, and a worker that dies in
+  // one is noticed within seconds (the activity heartbeats), not after a long start-to-close timeout.
   const hooks = proxyActivities<typeof activities>({
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '45 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
   });
 
@@ -248,11 +251,18 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
   const keys = (moves: Move[]) =>
     moves.map((m) => ({ table: m.mapping.source, key: m.mapping.primaryKey ?? m.table.primaryKey ?? [] }));
   /**
-   * Operator hooks tell the world; they never decide the migration's fate: a failing one is logged
-   * and noted after a few attempts, whatever the phase (a fence must not stay up while a webhook
-   * retries, nor a finished cutover be undone by a notification).
+   * Operator hooks mostly tell the world: a failing one is logged and noted after a few attempts,
+   * whatever the phase (nor is a finished cutover undone by a notification). One decides: `required`
+   * (the routing hook of the cutover, which may be the real switch, e.g. repointing a proxy) throws
+   * instead, before the source fence is lifted, and the migration rolls back: lifting the fence with
+   * the applications still pointed at the source would let them write where nothing captures it.
    */
-  const hook = async (name: string | undefined, event: string, details: Record<string, unknown> = {}) => {
+  const hook = async (
+    name: string | undefined,
+    event: string,
+    details: Record<string, unknown> = {},
+    required = false,
+  ) => {
     if (!name) return;
     try {
       await hooks.runHook.executeWithOptions({ summary: `hook ${name}: ${event}` }, [
@@ -260,6 +270,12 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       ]);
     } catch (err) {
       if (isCancellation(err) && !CancellationScope.current().consideredCancelled) throw err;
+      if (required)
+        throw ApplicationFailure.create({
+          type: 'RoutingHookFailed',
+          message: `hook ${name} failed for event ${event}, so the applications may still write to the source: rolling back (${describe(err)})`,
+          nonRetryable: true,
+        });
       log.warn(`hook ${name} failed for event ${event}: ${describe(err)}`);
       s.detail = `${s.detail} (hook ${name} failed for ${event}: ${describe(err)})`;
     }
@@ -610,8 +626,18 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
 
     'awaiting-approval': async () => {
       const needed = () => s.approval.approvals.length >= s.approval.required;
-      if (spec.approval.auto && !needed())
-        recordApproval(s, { approver: 'auto', comment: 'approval.auto is set' }, now());
+      if (spec.approval.auto && !needed()) {
+        // After a no-go, a minute of replication before trying again: no tight fence-and-lift loop.
+        if (state.noGo) {
+          enter('awaiting-approval', `${state.noGo}; approval.auto tries again in a minute`);
+          const retry = Date.now() + 60_000;
+          while (Date.now() < retry && !needed()) {
+            await follow('forward', needed, retry, { returnWhenHistoryLong: true });
+            await maybeContinueAsNew();
+          }
+        }
+        if (!needed()) recordApproval(s, { approver: 'auto', comment: 'approval.auto is set' }, now());
+      }
       s.approval.awaiting = !needed();
       enter(
         'awaiting-approval',
@@ -683,19 +709,27 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       const tables = state.moves.map((m) => m.mapping.source);
       note('fencing writes on the source');
       begin('source-fence');
+      // The write window counts from the request: a trigger fence holds writers while it waits for
+      // its locks, and a fence that committed just before a crash is up before the activity returns.
+      state.fencedAtMs = Date.now();
       let fence;
       try {
         fence = await fences.fenceWrites.executeWithOptions({ summary: 'fence the source' }, [
           { endpoint: source, tables, migration: spec.name, mode: spec.cutover.fence },
         ]);
       } catch (err) {
-        if (failureType(err) !== 'FenceBlocked') throw err;
-        // Long transactions held the tables: nothing was installed. Not a reason to throw the copy away.
+        if (isCancellation(err)) throw err;
+        // Long transactions held the tables (FenceBlocked), or the source failed for a few seconds:
+        // whatever was installed comes off. Not a reason to throw hours of copying away.
         await acts.liftFence({ endpoint: source, migration: spec.name, mode: spec.cutover.fence });
         done('source-fence');
-        return noGo(`the fence could not take the table locks (${describe(err)})`);
+        state.fencedAtMs = null;
+        return noGo(
+          failureType(err) === 'FenceBlocked'
+            ? `the fence could not take the table locks (${describe(err)})`
+            : `the fence failed (${describe(err)})`,
+        );
       }
-      state.fencedAtMs = Date.now();
       state.fencePrevious.source = fence.previous ?? null;
       s.fence = { state: 'fenced', side: 'source', since: now() };
       await hook(spec.cutover.hooks.fence, 'fenced', { side: 'source' });
@@ -764,13 +798,15 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         { migration: spec.name, active: 'target', source, target, epoch: s.routing.epoch + 1 },
       ]);
       s.routing = { active: 'target', epoch: s.routing.epoch + 1, switchedAt: now() };
-      await hook(spec.cutover.hooks.routing, 'routing-switched', {
-        active: 'target',
-        epoch: s.routing.epoch,
-      });
+      await hook(
+        spec.cutover.hooks.routing,
+        'routing-switched',
+        { active: 'target', epoch: s.routing.epoch },
+        true,
+      );
       note('lifting the fence');
       await liftSourceFence();
-      s.cutover = { at: now(), writeUnavailableMs: Date.now() - state.fencedAtMs };
+      s.cutover = { at: now(), writeUnavailableMs: Date.now() - state.fencedAtMs! };
       await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
       state.rollbackWindowEndsAtMs = Date.now() + spec.cutover.rollbackWindowMinutes * 60_000;
       return 'rollback-window';

@@ -376,6 +376,86 @@ describe('blueGreenMigration rollback', () => {
       await replay(handle);
     });
   });
+  test('a routing hook that fails at the cutover: the source stays fenced until routing is back, nothing acknowledged is lost', async () => {
+    const db = await pair();
+    process.env.CUTOVER_HOOK_BROKEN_ROUTER = 'echo "proxy unreachable" >&2; exit 3';
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(
+        client,
+        taskQueue,
+        spec('bg-router', {
+          approval: { auto: true },
+          cutover: {
+            maxLagSeconds: 2,
+            stableSeconds: 1,
+            rollbackWindowMinutes: 30,
+            hooks: { routing: 'BROKEN_ROUTER' },
+          },
+        }),
+      );
+      // An app that follows the control table: every tag it was told was written must survive.
+      const acked: string[] = [];
+      let stop = false;
+      const app = (async () => {
+        for (let i = 0; !stop; i++) {
+          const side = await handle
+            .query(statusQuery)
+            .then((s) => s.routing.active)
+            .catch(() => 'source' as const);
+          const tag = `app-${i}`;
+          try {
+            await query(
+              side === 'target' ? db.target.url : db.source.url,
+              `INSERT INTO tags (tag, uses) VALUES ($1, 1)`,
+              [tag],
+            );
+            acked.push(tag);
+          } catch {
+            // fenced, or the target's tables already dropped: not acknowledged, nothing to keep
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      try {
+        const end = await waitForStatus(
+          handle,
+          (s) => s.phase === 'rolled-back' || s.phase === 'rollback-window',
+          'the end of the cutover',
+        );
+        assert.equal(end.phase, 'rolled-back', 'a failed routing hook must not complete the cutover');
+        await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      } finally {
+        stop = true;
+        await app;
+      }
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(status.error ?? '', /hook BROKEN_ROUTER failed for event routing-switched.*rolling back/);
+      assert.equal(status.routing.active, 'source');
+      const scheduled = (await handle.fetchHistory()).events!.flatMap(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      assert.ok(
+        scheduled.indexOf('liftFence') > scheduled.lastIndexOf('switchRouting'),
+        `no fence is lifted before routing is back on the source: ${scheduled.join(', ')}`,
+      );
+      const onSource = new Set(
+        (await query<{ tag: string }>(db.source.url, `SELECT tag FROM tags WHERE tag LIKE 'app-%'`)).map(
+          (r) => r.tag,
+        ),
+      );
+      assert.ok(acked.length > 20, `only ${acked.length} acknowledged writes`);
+      assert.deepEqual(
+        acked.filter((t) => !onSource.has(t)),
+        [],
+        'every acknowledged write is on the source',
+      );
+      await query(db.source.url, `INSERT INTO tags (tag, uses) VALUES ('after-rollback', 1)`);
+      assert.deepEqual(await tablesOf(db.target.url), []);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      await replay(handle);
+    });
+  });
 });
 
 test('a migration started with plain JSON, as the Web UI form sends it, runs to the approval gate', async () => {
