@@ -351,8 +351,11 @@ export async function upsertRows(
       for (const batch of batches(rows, columns.length)) {
         const p = new Params();
         const tuples = batch.map((r) => `(${r.map((v) => p.add(v)).join(', ')})`);
+        // The source's values, identity columns too: a GENERATED ALWAYS identity rejects explicit
+        // values (428C9) without OVERRIDING SYSTEM VALUE, which changes nothing for other tables.
+        // (COPY, the copier's path, always writes identity values as given.)
         await client.query(
-          `INSERT INTO ${qualify(schema, table)} (${columnList(columns)}) VALUES ${tuples.join(', ')} ON CONFLICT (${columnList(key)}) ${action}`,
+          `INSERT INTO ${qualify(schema, table)} (${columnList(columns)}) OVERRIDING SYSTEM VALUE VALUES ${tuples.join(', ')} ON CONFLICT (${columnList(key)}) ${action}`,
           p.values,
         );
         written += batch.length;
