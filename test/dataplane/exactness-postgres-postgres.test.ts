@@ -1,9 +1,10 @@
 // Exactness, PostgreSQL -> PostgreSQL, on a real server (DESIGN.md "Exact" and "Durable"): a fixture
 // with composite keys, a parent/child foreign key, integer and text keys, NULLs, 4-byte unicode, bytea,
 // 100 KB texts, numerics with hundreds of digits, bigint and float extremes (NaN, ±Infinity, denormals)
-// and year 1 / year 9999 dates and timestamps, and a GENERATED ALWAYS identity key (the applier must
-// write the source's ids into it) goes through the pipeline while a writer inserts, updates (keys
-// too), deletes and writes NULLs and extremes from before the capture exists until after the copy.
+// and year 1 / year 9999 dates and timestamps, and GENERATED ALWAYS identities as a key and beside
+// one (the applier must write the source's values into both) goes through the pipeline while a
+// writer inserts, updates (keys too), deletes and writes NULLs and extremes from before the capture
+// exists until after the copy.
 // After catch-up the validator reports every table matching, and a comparison of the test's own
 // (plain SQL on each side, deep-equal) finds the target equal row for row. Twice: copy in this
 // process; copy in a child SIGKILLed mid-copy and restarted from its checkpoint file.
@@ -14,7 +15,8 @@ import { prepareSchema, validateTables, type PipelineJob } from '../../src/datap
 import { createPostgresDatabase, execPostgres, type TestDatabase } from '../helpers/databases';
 import { assertAllMatch, prng, runScenario, Writer, type Write } from '../helpers/exactness';
 
-const TABLES = ['parent', 'child', 'docs', 'extremes', 'tickets'];
+// labels first: copied before most writes, so that its rows change on the source after the copy.
+const TABLES = ['labels', 'parent', 'child', 'docs', 'extremes', 'tickets'];
 const SCHEMA = 'app';
 const BIG_TEXT = 'ab𝄞c'.repeat(20_000); // ~100 KB
 const HUGE = `${'9'.repeat(300)}.${'1'.repeat(200)}`;
@@ -61,6 +63,8 @@ async function createFixture(db: TestDatabase): Promise<void> {
        ts timestamp(6), tz timestamptz(6), dd date)`,
     `CREATE TABLE ${SCHEMA}.tickets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text, n int)`,
     `INSERT INTO ${SCHEMA}.tickets (title, n) SELECT 'ticket ' || g, g FROM generate_series(1, 1000) g`,
+    `CREATE TABLE ${SCHEMA}.labels (name text PRIMARY KEY, seq bigint GENERATED ALWAYS AS IDENTITY, note text)`,
+    `INSERT INTO ${SCHEMA}.labels (name, note) SELECT 'l-' || g, 'label ' || g FROM generate_series(1, 300, 2) g`,
   ]);
   const c = await connect(db.url);
   try {
@@ -99,7 +103,7 @@ async function createFixture(db: TestDatabase): Promise<void> {
     await insertAll(c, 'docs', docs);
     await insertAll(c, 'extremes', extremes);
     await c.query(
-      `ANALYZE ${SCHEMA}.parent, ${SCHEMA}.child, ${SCHEMA}.docs, ${SCHEMA}.extremes, ${SCHEMA}.tickets`,
+      `ANALYZE ${SCHEMA}.parent, ${SCHEMA}.child, ${SCHEMA}.docs, ${SCHEMA}.extremes, ${SCHEMA}.tickets, ${SCHEMA}.labels`,
     );
   } finally {
     await c.end();
@@ -110,7 +114,7 @@ async function createFixture(db: TestDatabase): Promise<void> {
 function nextWrite(rand: () => number): Write {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const id = 1 + Math.floor(rand() * 3600);
-  switch (Math.floor(rand() * 17)) {
+  switch (Math.floor(rand() * 20)) {
     case 0:
       return {
         sql: 'INSERT INTO parent VALUES (?, ?, ?)',
@@ -178,6 +182,14 @@ function nextWrite(rand: () => number): Write {
           };
     case 15:
       return { sql: 'DELETE FROM tickets WHERE id = ?', params: [1 + (id % 1200)] };
+    case 16: // a name deleted before comes back with a new seq
+      return { sql: 'INSERT INTO labels (name, note) VALUES (?, ?)', params: [`l-${id % 300}`, `n ${id}`] };
+    case 17: // the identity beside the key changes too
+      return rand() < 0.3
+        ? { sql: 'UPDATE labels SET seq = DEFAULT WHERE name = ?', params: [`l-${id % 300}`] }
+        : { sql: 'UPDATE labels SET note = ? WHERE name = ?', params: [pick([null, '🏷']), `l-${id % 300}`] };
+    case 18:
+      return { sql: 'DELETE FROM labels WHERE name = ?', params: [`l-${id % 300}`] };
     default:
       return { sql: 'DELETE FROM extremes WHERE id = ?', params: [id] };
   }
@@ -214,6 +226,7 @@ const SELECTS: Record<string, [string, string]> = {
   docs: [`code, body, encode(bin, 'hex'), tag::text`, 'code COLLATE "C"'],
   extremes: ['id, n::text, i::text, f::text, d::text, ts::text, tz::text, dd::text', 'id'],
   tickets: ['id::text, title, n', 'id'],
+  labels: ['name, seq::text, note', 'name COLLATE "C"'],
 };
 
 async function readAll(c: pg.Client, schema: string, table: string): Promise<unknown[][]> {
@@ -274,15 +287,19 @@ async function scenario(
   return { source, target, job, result };
 }
 
-/** The finalize phase set the identities of extremes.id and tickets.id past the largest copied id. */
+/** The finalize phase set the identities of extremes, tickets and labels past the largest copied value. */
 async function assertIdentityPastMax(targetUrl: string): Promise<void> {
   const c = new pg.Client({ connectionString: targetUrl });
   await c.connect();
   try {
-    for (const table of ['extremes', 'tickets']) {
+    for (const [table, column] of [
+      ['extremes', 'id'],
+      ['tickets', 'id'],
+      ['labels', 'seq'],
+    ]) {
       const { rows } = await c.query<{ next: string; max: string }>(
-        `SELECT nextval(pg_get_serial_sequence('public.${table}', 'id'))::text AS next,
-                (SELECT max(id) FROM public.${table})::text AS max`,
+        `SELECT nextval(pg_get_serial_sequence('public.${table}', '${column}'))::text AS next,
+                (SELECT max(${column}) FROM public.${table})::text AS max`,
       );
       assert.ok(BigInt(rows[0]!.next) > BigInt(rows[0]!.max), `${table}: ${JSON.stringify(rows[0])}`);
     }

@@ -329,6 +329,23 @@ export async function replaceRange(
   );
 }
 
+/** The table's GENERATED ALWAYS identity columns. */
+async function alwaysIdentityColumns(
+  client: PoolClient,
+  schema: string,
+  table: string,
+): Promise<Set<string>> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.attidentity = 'a'`,
+    [schema, table],
+  );
+  return new Set(rows.map((r) => r.name));
+}
+
 /** Insert the rows or, where the key exists, overwrite their other columns. Returns rows written. */
 export async function upsertRows(
   pool: Pool,
@@ -338,17 +355,39 @@ export async function upsertRows(
   key: string[],
   rows: readonly (readonly unknown[])[],
 ): Promise<number> {
-  keyPositions(columns, key);
+  const positions = keyPositions(columns, key);
   if (!rows.length) return Promise.resolve(0);
-  const nonKey = columns.filter((c) => !key.includes(c));
-  const action = nonKey.length
-    ? `DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`
-    : 'DO NOTHING';
   return run(schema, table, () =>
     inTransaction(pool, async (client) => {
       await withoutTriggers(pool, client);
+      // A GENERATED ALWAYS identity column outside the key can only be updated to DEFAULT, so the
+      // upsert cannot set it: a row whose value differs on the target (the source deleted and
+      // inserted the key again, or set it to DEFAULT) is deleted and inserted again instead. Its
+      // children stay: this transaction does not check foreign keys (withoutTriggers), unless the
+      // role may not skip them (docs/DATAPLANE.md, known limits).
+      const always = await alwaysIdentityColumns(client, schema, table);
+      const fixed = columns.filter((c) => always.has(c) && !key.includes(c));
+      const fixedPositions = fixed.map((c) => columns.indexOf(c));
+      const updated = columns.filter((c) => !key.includes(c) && !always.has(c));
+      const action = updated.length
+        ? `DO UPDATE SET ${updated.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`
+        : 'DO NOTHING';
       let written = 0;
       for (const batch of batches(rows, columns.length)) {
+        if (fixed.length) {
+          // Identity columns are NOT NULL, so NOT IN compares them like IS DISTINCT FROM would.
+          const p = new Params();
+          const keyed = batch.map((r) => {
+            const k = positions.map((i) => p.add(r[i]));
+            return { k, all: [...k, ...fixedPositions.map((i) => p.add(r[i]))] };
+          });
+          await client.query(
+            `DELETE FROM ${qualify(schema, table)}
+              WHERE (${columnList(key)}) IN (${keyed.map((x) => `(${x.k.join(', ')})`).join(', ')})
+                AND (${columnList([...key, ...fixed])}) NOT IN (${keyed.map((x) => `(${x.all.join(', ')})`).join(', ')})`,
+            p.values,
+          );
+        }
         const p = new Params();
         const tuples = batch.map((r) => `(${r.map((v) => p.add(v)).join(', ')})`);
         // The source's values, identity columns too: a GENERATED ALWAYS identity rejects explicit
