@@ -454,3 +454,63 @@ describe('reverse replication, PostgreSQL -> PostgreSQL, written back', () => {
     });
   });
 });
+
+describe('reverse replication, PostgreSQL -> PostgreSQL, into a GENERATED ALWAYS identity', () => {
+  let src: TestDatabase;
+  let dst: TestDatabase;
+  let moves: TableMove[];
+  const source = { engine: 'postgres' as const, connection: 'REV_PGA_SRC', schema: 'public' };
+  const target = { engine: 'postgres' as const, connection: 'REV_PGA_DST', schema: 'public' };
+
+  before(async () => {
+    [src, dst] = await Promise.all([
+      createPostgresDatabase('cutover_reva'),
+      createPostgresDatabase('cutover_reva'),
+    ]);
+    process.env.CUTOVER_DB_REV_PGA_SRC = src.url;
+    process.env.CUTOVER_DB_REV_PGA_DST = dst.url;
+    await execPostgres(src.url, [
+      `CREATE TABLE tickets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text)`,
+      `INSERT INTO tickets (title) SELECT 'ticket ' || g FROM generate_series(1, 50) g`,
+    ]);
+    const engine = createPostgresEngine(src.url);
+    try {
+      ({ moves } = await forwardMove(source, target, await engine.introspect({ schema: 'public' }), {}));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  after(async () => {
+    delete process.env.CUTOVER_DB_REV_PGA_SRC;
+    delete process.env.CUTOVER_DB_REV_PGA_DST;
+    await Promise.all([src?.drop(), dst?.drop()]);
+  });
+
+  test("the target's inserts, updates, new ids and deletes come back; the source hands out ids past them", async () => {
+    const reverse = await startReverse(source, target, moves);
+    await execPostgres(dst.url, [
+      `INSERT INTO tickets (title) VALUES ('made on the target'), ('and another')`,
+      `UPDATE tickets SET title = 'changed' WHERE id = 7`,
+      `UPDATE tickets SET id = DEFAULT WHERE id = 8`,
+      `DELETE FROM tickets WHERE id IN (9, 10)`,
+    ]);
+    await reverseCatchUp(source, target, reverse);
+    const all = `SELECT id::text, title FROM tickets ORDER BY tickets.id`;
+    const [a, b] = await Promise.all([pgQuery(src.url, all), pgQuery(dst.url, all)]);
+    assert.equal(b.length, 50);
+    assert.deepEqual(b.slice(-3), [
+      ['51', 'made on the target'],
+      ['52', 'and another'],
+      ['53', 'ticket 8'],
+    ]);
+    assert.deepEqual(a, b);
+    await assertReverseMatch(source, target, reverse);
+    await run(advanceSourceSequences, { source, target, tables: moves });
+    await run(removeCapture, { source: target });
+    assert.deepEqual(
+      await pgQuery(src.url, `INSERT INTO tickets (title) VALUES ('after rollback') RETURNING id::text`),
+      [['54']],
+    );
+  });
+});

@@ -209,7 +209,7 @@ describe('reverseTableMove', () => {
     assert.ok(ok.notes.some((n) => /^t\.may: is not migrated/.test(n)));
   });
 
-  test('PostgreSQL -> PostgreSQL: same types go back; GENERATED ALWAYS on the source and a changed key are refused', () => {
+  test('PostgreSQL -> PostgreSQL: same types go back, GENERATED ALWAYS on the source too; a changed key is refused', () => {
     const src = table(
       'a',
       [
@@ -235,23 +235,16 @@ describe('reverseTableMove', () => {
       () => reverseTableMove(f, dst, { from: 'postgres', to: 'postgres' }),
       (err: unknown) => {
         assert.ok(err instanceof ReverseReplicationError);
-        assert.match(err.problems[0]!, /^a\.id: is GENERATED ALWAYS AS IDENTITY on the source/);
+        assert.equal(err.problems.length, 1, err.problems.join('\n'));
         assert.match(
-          err.problems[1]!,
+          err.problems[0]!,
           /^table a: the target's primary key \(email\) is not the forward key \(id/,
         );
         return true;
       },
     );
-    const byDefault = {
-      ...f,
-      table: { ...src, columns: src.columns.map((c) => ({ ...c, identity: 'by default' as const })) },
-    };
-    const r = reverseTableMove(
-      byDefault,
-      { ...dst, primaryKey: ['id'] },
-      { from: 'postgres', to: 'postgres' },
-    );
+    // The applier writes the ids back with OVERRIDING SYSTEM VALUE.
+    const r = reverseTableMove(f, { ...dst, primaryKey: ['id'] }, { from: 'postgres', to: 'postgres' });
     assert.deepEqual(
       r.mapping.columns.map((c) => c.targetType),
       ['bigint', 'text'],
