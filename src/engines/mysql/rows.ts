@@ -37,16 +37,20 @@ const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integ
 type KeyKind = 'integer' | 'decimal' | 'bit' | 'other';
 
 /**
- * Row writes copy values a MySQL source already holds, zero dates included (MySQL -> MySQL is an
- * identity), so NO_ZERO_DATE and NO_ZERO_IN_DATE (on by default in MySQL 8) are removed from these
- * sessions, as gh-ost does; strict mode stays, so nothing else is silently truncated.
+ * Row writes copy values a source already holds, so these sessions store them as they are:
+ * - zero dates (MySQL -> MySQL is an identity): NO_ZERO_DATE and NO_ZERO_IN_DATE (on by default in
+ *   MySQL 8) are removed, as gh-ost does;
+ * - an AUTO_INCREMENT column's 0: without NO_AUTO_VALUE_ON_ZERO an explicit 0 takes the next value
+ *   instead, so the row's id would differ on the target (mysqldump sets it for the same reason).
+ * Strict mode stays, so nothing else is silently truncated.
  */
-const ALLOW_ZERO_DATES = `SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','),
-  ',NO_ZERO_DATE,', ','), ',NO_ZERO_IN_DATE,', ','))`;
+const WRITE_SQL_MODE = `SET SESSION sql_mode = CONCAT_WS(',', NULLIF(TRIM(BOTH ',' FROM
+  REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_ZERO_DATE,', ','), ',NO_ZERO_IN_DATE,', ',')), ''),
+  'NO_AUTO_VALUE_ON_ZERO')`;
 
 /** Run `fn` on one pooled session set up like the engine's; a session that failed is discarded. */
 function withConnection<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  return withPooledSession(pool, fn, [SESSION_SETUP, ALLOW_ZERO_DATES]);
+  return withPooledSession(pool, fn, [SESSION_SETUP, WRITE_SQL_MODE]);
 }
 
 interface TableInfo {
