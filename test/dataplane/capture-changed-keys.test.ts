@@ -126,7 +126,8 @@ for (const kind of ['postgres', 'mysql'] as const) {
       assert.deepEqual(await allKeys(capture, null), ['items:[5]', 'items:[6]']);
       await exec(src.url, [`INSERT INTO items VALUES (7, 'g')`]);
       await applyBatch(options, kept.position);
-      assert.deepEqual(await allKeys(capture, null), []);
+      // MySQL keeps its changelog's last row, the floor of the AUTO_INCREMENT counter (see trim).
+      assert.deepEqual(await allKeys(capture, null), kind === 'mysql' ? ['items:[7]'] : []);
 
       await assert.rejects(capture.changedKeys(null, { limit: 2, after: 'nonsense' }), /cursor/);
       await capture.remove();

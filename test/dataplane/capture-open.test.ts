@@ -27,7 +27,8 @@ for (const kind of ['postgres', 'mysql'] as const) {
         ],
       );
       assert.equal((await capture.lag()).rowsBehind, 3);
-      assert.equal(await capture.trim(batch.position), 3);
+      // MySQL keeps the changelog's last row (the floor of its AUTO_INCREMENT counter).
+      assert.equal(await capture.trim(batch.position), kind === 'mysql' ? 2 : 3);
       assert.deepEqual(await capture.lag(batch.position), { rowsBehind: 0, secondsBehind: 0 });
       await capture.remove();
       await capture.remove();

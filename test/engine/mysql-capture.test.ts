@@ -62,6 +62,14 @@ async function readAll(
 
 const brief = (c: CapturedChange) => [c.table, c.op, c.key, c.oldKey];
 
+/** The changelog's committed ids, ascending. */
+async function changelogIds(): Promise<string[]> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `SELECT CAST(id AS CHAR) AS id FROM ${q(db.name)}._cutover_changelog ORDER BY id`,
+  );
+  return rows.map((r) => r.id as string);
+}
+
 async function ourTriggers(): Promise<string[]> {
   const [rows] = await pool.query<mysql.RowDataPacket[]>(
     `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1`,
@@ -126,16 +134,20 @@ test('a transaction that commits after a later one is read, not skipped; trim ke
   try {
     await t1.query('BEGIN');
     await t1.query(`INSERT INTO orders VALUES ('late', 1, NULL, NULL)`); // smaller changelog id
-    await t2.query(`INSERT INTO orders VALUES ('early', 2, NULL, NULL)`);
+    await t2.query(`INSERT INTO orders VALUES ('early', 2, NULL, NULL), ('early', 3, NULL, NULL)`);
 
     const first = await readAll(start);
-    assert.deepEqual(first.changes.map(brief), [['orders', 'insert', ['early', 2], null]]);
-    // Trim must neither wait for the open transaction nor delete its id.
+    assert.deepEqual(first.changes.map(brief), [
+      ['orders', 'insert', ['early', 2], null],
+      ['orders', 'insert', ['early', 3], null],
+    ]);
+    // Trim must neither wait for the open transaction nor delete its id (nor the last row).
     const trimmed = await Promise.race([
       capture.trim(first.position),
       new Promise<string>((r) => setTimeout(() => r('blocked'), 3000)),
     ]);
-    assert.equal(trimmed, 1);
+    assert.notEqual(trimmed, 'blocked');
+    assert.deepEqual(await changelogIds(), [first.changes[1]!.id]);
 
     await t1.query('COMMIT');
     const second = await readAll(first.position);
@@ -145,7 +157,8 @@ test('a transaction that commits after a later one is read, not skipped; trim ke
     assert.equal(lagNow.rowsBehind, 1);
     assert.ok(lagNow.secondsBehind > 0 && lagNow.secondsBehind < 60);
     assert.equal(await capture.trim(second.position), 1);
-    assert.deepEqual(await capture.lag(), { rowsBehind: 0, secondsBehind: 0 });
+    assert.deepEqual(await changelogIds(), [first.changes[1]!.id]);
+    assert.deepEqual(await capture.lag(second.position), { rowsBehind: 0, secondsBehind: 0 });
     // The hole is settled: the position no longer carries it.
     const third = await capture.readBatch(second.position, 10);
     assert.deepEqual(third.changes, []);
@@ -197,6 +210,32 @@ test('a rolled-back transaction leaves a hole that settles once it has ended', a
   } finally {
     await t1.end();
   }
+});
+
+test('trim keeps the last row, so a restart that resets AUTO_INCREMENT loses no change', async () => {
+  const { position: start } = await readAll();
+  await execMysql(db.url, [
+    `INSERT INTO orders VALUES ('floor', 1, NULL, NULL), ('floor', 2, NULL, NULL)`,
+    `DELETE FROM orders WHERE region = 'floor'`,
+  ]);
+  const applied = await readAll(start);
+  assert.equal(applied.changes.length, 4);
+  assert.deepEqual(JSON.parse(applied.position).holes, []);
+  await capture.trim(applied.position);
+  assert.deepEqual(
+    await changelogIds(),
+    [applied.changes[3]!.id],
+    'everything applied is gone but the last row',
+  );
+  assert.deepEqual(await capture.lag(applied.position), { rowsBehind: 0, secondsBehind: 0 });
+  // What MySQL 5.7 and MariaDB < 10.2.4 do on a restart: the counter becomes MAX(id) + 1 (InnoDB
+  // raises a lower AUTO_INCREMENT to that); on an emptied changelog it would be 1 again.
+  await execMysql(db.url, [`ALTER TABLE ${q(db.name)}._cutover_changelog AUTO_INCREMENT = 1`]);
+  await execMysql(db.url, [`INSERT INTO orders VALUES ('after restart', 1, NULL, NULL)`]);
+  const next = await readAll(applied.position);
+  assert.deepEqual(next.changes.map(brief), [['orders', 'insert', ['after restart', 1], null]]);
+  assert.ok(BigInt(next.changes[0]!.id) > BigInt(applied.changes[3]!.id));
+  await capture.trim(next.position);
 });
 
 test('positions from elsewhere are refused', async () => {

@@ -13,7 +13,8 @@
 // if committed, is found when the hole is re-read). Every read re-reads the holes; a hole is forgotten
 // only once none of the transactions it waits for is running any more: by then it was either filled
 // (and returned) or rolled back (and never will be). Long transactions delay only their own holes;
-// rows after them flow on. Trim never deletes an id inside a pending hole.
+// rows after them flow on. Trim never deletes an id inside a pending hole, nor the changelog's last
+// row (see trim: after a restart, MySQL 5.7 and MariaDB < 10.2.4 take AUTO_INCREMENT from it).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import {
@@ -723,8 +724,22 @@ export async function trim(
   }
   const changelog = qualify(schema, CHANGELOG_TABLE);
   return withConnection(pool, async (conn) => {
+    // The highest id stays, consumed or not, as a floor for the AUTO_INCREMENT counter: MySQL 5.7
+    // and MariaDB before 10.2.4 do not persist it and restart it at MAX(id) + 1, so an emptied
+    // changelog would hand out ids again at or below a reader's position, and `id > after` would
+    // skip those changes silently. Keeping the row works on every version; detecting MAX(id) <
+    // after instead would miss a restart once the new ids had passed the position again. Only the
+    // trim deletes rows, never the highest one it sees, so the highest id ever read survives.
+    const [top] = await rowsOf<{ id: string | null }>(
+      conn,
+      `SELECT CAST(MAX(id) AS CHAR) AS id FROM ${changelog}`,
+    );
+    if (top?.id == null) return 0;
+    const below = BigInt(top.id) - 1n;
     let deleted = 0;
-    for (const [from, to] of ranges) {
+    for (const [from, upTo] of ranges) {
+      const to = upTo < below ? upTo : below;
+      if (from > to) continue;
       let lower = from;
       for (;;) {
         // Find the ids with a consistent (non-locking) read, then delete exactly those by primary key.
