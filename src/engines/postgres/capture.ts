@@ -445,6 +445,25 @@ function consumed(a: number): string {
 /** Rows consumed at a position (parameters $1 = done, $2 = batch, $3 = after). */
 const CONSUMED = consumed(1);
 
+// Bounds on xid for the changelog's xid index, implied by the conditions above (they change no
+// result): pg_visible_in_snapshot is false from a snapshot's xmax on and true below its xmin. So a
+// row consumed at a position has xid < the larger xmax of its snapshots, and a row not consumed has
+// xid >= xmin(done), whatever commits late. Without them lag, changedKeys and trim read every row
+// of the changelog, which trim's retainAfter lets grow while a migration waits (for days).
+
+const snapshotPart = (snapshot: string, i: 0 | 1): bigint => BigInt(snapshot.split(':')[i]!);
+
+/** Every row consumed at the position has an xid below this; null: none is consumed. */
+function consumedBelow(p: Position): string | null {
+  const xmaxes = [p.done, p.batch].filter((s) => s !== null).map((s) => snapshotPart(s, 1));
+  return xmaxes.length ? String(xmaxes.reduce((a, b) => (a > b ? a : b))) : null;
+}
+
+/** Every row not consumed at the position has an xid at or above this; null: no bound. */
+function unconsumedFrom(p: Position): string | null {
+  return p.done === null ? null : String(snapshotPart(p.done, 0));
+}
+
 interface ChangeRow {
   id: string;
   table_name: string;
@@ -516,17 +535,21 @@ export async function trim(
   options: TrimOptions = {},
 ): Promise<number> {
   const p = parsePosition(upto);
-  const params: unknown[] = [p.done, p.batch, p.after, schema];
+  const below = consumedBelow(p);
+  if (below === null) return 0;
+  const params: unknown[] = [p.done, p.batch, p.after, schema, below];
   let retain = '';
   if (options.retainAfter !== undefined) {
     // Only what was consumed at both positions goes; null retains everything.
     if (options.retainAfter === null) return 0;
     const r = parsePosition(options.retainAfter);
-    params.push(r.done, r.batch, r.after);
-    retain = ` AND coalesce(${consumed(5)}, false)`;
+    const retainBelow = consumedBelow(r);
+    if (retainBelow === null) return 0;
+    params.push(r.done, r.batch, r.after, retainBelow);
+    retain = ` AND coalesce(${consumed(6)}, false) AND xid < $9::xid8`;
   }
   const { rowCount } = await pool.query(
-    `DELETE FROM ${CHANGELOG} WHERE schema_name = $4 AND ${CONSUMED}${retain}`,
+    `DELETE FROM ${CHANGELOG} WHERE schema_name = $4 AND xid < $5::xid8 AND ${CONSUMED}${retain}`,
     params,
   );
   return rowCount ?? 0;
@@ -561,10 +584,11 @@ export async function changedKeys(
   checkLimit(options?.limit, (m) => new EngineInputError(m.replace('readBatch', 'changedKeys')));
   const p = parsePosition(since);
   const cursor = parseKeysCursor(options.after);
+  const from = unconsumedFrom(p);
   const { rows } = await pool.query<{ t: string; key_text: string }>(
     `WITH w AS (
        SELECT table_name, op, key, old_key FROM ${CHANGELOG}
-        WHERE schema_name = $4 AND NOT coalesce(${CONSUMED}, false)
+        WHERE schema_name = $4${from === null ? '' : ' AND xid >= $8::xid8'} AND NOT coalesce(${CONSUMED}, false)
      ), pairs AS (
        SELECT table_name AS t, CASE WHEN op = 'truncate' THEN 'null'::jsonb ELSE key END AS k FROM w
        UNION
@@ -573,7 +597,16 @@ export async function changedKeys(
      SELECT pairs.t, pairs.k::text AS key_text FROM pairs
       WHERE $5::text IS NULL OR pairs.t COLLATE "C" > $5::text COLLATE "C" OR (pairs.t = $5::text AND pairs.k > $6::jsonb)
       ORDER BY pairs.t COLLATE "C", pairs.k LIMIT $7`,
-    [p.done, p.batch, p.after, schema, cursor?.t ?? null, cursor?.k ?? null, options.limit + 1],
+    [
+      p.done,
+      p.batch,
+      p.after,
+      schema,
+      cursor?.t ?? null,
+      cursor?.k ?? null,
+      options.limit + 1,
+      ...(from === null ? [] : [from]),
+    ],
   );
   const more = rows.length > options.limit;
   const page = more ? rows.slice(0, options.limit) : rows;
@@ -590,11 +623,13 @@ export async function lag(
   position: string | null = null,
 ): Promise<CaptureLag> {
   const p = parsePosition(position);
+  const from = unconsumedFrom(p);
   const { rows } = await pool.query<{ n: string; s: number | null }>(
     `SELECT count(*)::text AS n,
             extract(epoch FROM clock_timestamp() - min(captured_at))::float8 AS s
-       FROM ${CHANGELOG} WHERE schema_name = $4 AND NOT coalesce(${CONSUMED}, false)`,
-    [p.done, p.batch, p.after, schema],
+       FROM ${CHANGELOG}
+      WHERE schema_name = $4${from === null ? '' : ' AND xid >= $5::xid8'} AND NOT coalesce(${CONSUMED}, false)`,
+    [p.done, p.batch, p.after, schema, ...(from === null ? [] : [from])],
   );
   return { rowsBehind: Number(rows[0]?.n ?? 0), secondsBehind: Math.max(0, rows[0]?.s ?? 0) };
 }
