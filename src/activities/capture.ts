@@ -27,6 +27,7 @@ export const installCapture = adapt(
         lockTimeoutMs: input.lockTimeoutMs,
         lockAttempts: input.lockAttempts,
         onLockRetry: (r) => heartbeat({ stage: 'waiting for a table lock', ...r }),
+        signal: cancellation(),
       });
       return { schema, tables: input.tables.length };
     }),

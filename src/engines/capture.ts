@@ -62,6 +62,11 @@ export interface CaptureDdlOptions {
   lockAttempts?: number;
   /** Called before each retry (for heartbeats and logs). */
   onLockRetry?: (info: { table: string; attempt: number; blockers: LockBlocker[] }) => void;
+  /**
+   * Install stops creating triggers once this aborts: an attempt the server gave up on (heartbeat
+   * timeout) must not go on adding triggers after a rollback removed the changelog they write to.
+   */
+  signal?: AbortSignal;
 }
 
 /** A session holding a transaction open on a table that DDL waits for. Never its query text. */

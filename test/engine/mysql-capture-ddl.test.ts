@@ -141,3 +141,46 @@ test('a blocker that never ends: a clear error naming it, nothing half-installed
     await blocker.end();
   }
 });
+
+test('an abandoned install that adds a trigger while remove() waits for the changelog: writes still work after remove()', async () => {
+  const capture = triggerCapture(pool, db.name);
+  await capture.install([{ table: 't', key: ['id'] }]);
+  // A reader holds the changelog, so remove() has dropped t's triggers and now waits to drop the
+  // changelog; meanwhile an install the server already gave up on (a worker stalled past its
+  // heartbeat timeout) creates u's triggers, which write to that changelog.
+  const reader = await mysql.createConnection({ uri: db.url });
+  try {
+    await reader.query('START TRANSACTION');
+    await reader.query('SELECT COUNT(*) FROM _cutover_changelog');
+    let zombie: Promise<void> | null = null;
+    const removing = capture.remove({
+      onLockRetry: () => {
+        zombie ??= triggerCapture(pool, db.name)
+          .install([{ table: 'u', key: ['id'] }])
+          .then(() => reader.query('COMMIT'))
+          .then(() => undefined);
+      },
+    });
+    await removing;
+    await zombie;
+    assert.equal(await changelogExists(), false);
+    assert.equal(await triggersOn('u'), 0, 'no trigger is left writing to a changelog that is gone');
+    await execMysql(db.url, [`INSERT INTO u VALUES (20, 'the app writes on')`, `UPDATE t SET v = 'x'`]);
+  } finally {
+    await reader.end();
+    await capture.remove();
+  }
+});
+
+test('install stops adding triggers once its signal aborts (an attempt the server abandoned)', async () => {
+  const capture = triggerCapture(pool, db.name);
+  try {
+    await assert.rejects(
+      capture.install([{ table: 'u', key: ['id'] }], { signal: AbortSignal.abort() }),
+      (err: unknown) => (err as Error).name === 'AbortError',
+    );
+    assert.equal(await triggersOn('u'), 0);
+  } finally {
+    await capture.remove();
+  }
+});

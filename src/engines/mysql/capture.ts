@@ -398,6 +398,7 @@ export async function install(
               throw new EngineInputError(
                 `${qualify(schema, t.table)} already has an AFTER ${event} trigger (${quoteIdent(foreign.name)}) and ${version} allows only one per event: capture cannot be installed`,
               );
+            options.signal?.throwIfAborted();
             try {
               await withLockRetries(conn, target, options, triggerDdl(schema, t.table, columns, name, event));
               created.push(name);
@@ -426,29 +427,34 @@ export async function install(
 /** Drop the capture triggers of every table in the schema and the changelog; a no-op when gone. */
 export async function remove(pool: Pool, schema: string, options: CaptureDdlOptions = {}): Promise<void> {
   await withConnection(pool, async (conn) => {
-    const triggers = (
-      await rowsOf<{ s: string; name: string; t: string }>(
+    const ourTriggers = () =>
+      rowsOf<{ s: string; name: string; t: string }>(
         conn,
         `SELECT TRIGGER_SCHEMA AS s, TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS t
            FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
         [schema],
-      )
-    ).filter((r) => r.s === schema && OUR_TRIGGER.test(r.name));
+      );
     await conn.query(`SET SESSION lock_wait_timeout = ${lockWaitSeconds(options)}`);
     try {
-      for (const t of triggers)
-        await withLockRetries(
-          conn,
-          { schema, table: t.t, action: 'remove' },
-          options,
-          `DROP TRIGGER IF EXISTS ${qualify(schema, t.name)}`,
-        );
+      const dropTriggers = async (list: { s: string; name: string; t: string }[]) => {
+        for (const t of list.filter((r) => r.s === schema && OUR_TRIGGER.test(r.name)))
+          await withLockRetries(
+            conn,
+            { schema, table: t.t, action: 'remove' },
+            options,
+            `DROP TRIGGER IF EXISTS ${qualify(schema, t.name)}`,
+          );
+      };
+      await dropTriggers(await ourTriggers());
       await withLockRetries(
         conn,
         { schema, table: CHANGELOG_TABLE, action: 'remove' },
         options,
         `DROP TABLE IF EXISTS ${qualify(schema, CHANGELOG_TABLE)}`,
       );
+      // Once more after the changelog is gone: a trigger that an abandoned install created in
+      // between would make every write to its table fail on the missing changelog.
+      await dropTriggers(await ourTriggers());
     } finally {
       await conn.query('SET SESSION lock_wait_timeout = DEFAULT');
     }

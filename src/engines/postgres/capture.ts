@@ -288,6 +288,7 @@ export async function install(
   try {
     await installChangelog(client);
     for (const t of tables) {
+      options.signal?.throwIfAborted();
       const columns = await keyColumns(client, schema, t);
       const target = {
         schema,
