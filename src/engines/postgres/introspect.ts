@@ -66,8 +66,10 @@ export async function introspectSchema(
   }
   try {
     // Counted outside the catalog transaction: a long count must not hold locks on every table.
-    if (options.exactCounts) {
-      for (const table of model.tables) {
+    // A table never analysed has no estimate at all; when it is small (usually: new) it is
+    // counted anyway, so progress and ETAs have a total to go by.
+    for (const table of model.tables) {
+      if (options.exactCounts || (table.rowEstimate < 0 && table.dataBytes <= COUNT_UNANALYSED_BYTES)) {
         const [row] = await q<{ n: string }>(
           client,
           `SELECT count(*) AS n FROM ${qualify(schema, table.name)}`,
@@ -80,6 +82,8 @@ export async function introspectSchema(
   }
   return model;
 }
+
+const COUNT_UNANALYSED_BYTES = 64 * 1024 * 1024;
 
 async function readCatalog(client: ClientBase, schema: string): Promise<SchemaModel> {
   const { database, serverVersion } = await serverInfo(client);
