@@ -9,6 +9,7 @@ import type { ChunkTunerOptions } from '../dataplane/copy/chunk-tuner';
 import { copyTable as copyRows, type CopyCheckpoint } from '../dataplane/copy/copier';
 import type { SplitOptions } from '../dataplane/copy/range-splitter';
 import { Throttle } from '../dataplane/copy/throttle';
+import type { CopyProgress } from '../workflows/messages';
 import { adapt, cancellation, checkpoint, heartbeat, withEngine } from './adapter';
 import { planMove, schemaOf, type EndpointRef, type TableMove } from './tables';
 
@@ -72,7 +73,10 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
             }
           : {}),
       });
-      const stopControl = input.control ? followWorkflowControl(throttle) : () => undefined;
+      let rowsNow = 0;
+      const stopControl = input.control
+        ? followWorkflow(throttle, move.sourceTable, () => ({ total: rowsNow, thisAttempt: rowsThisAttempt }))
+        : () => undefined;
       const rate = new RateWatch(move.sourceTable, input.expectedRowsPerSecond, throttle, input.alert);
       const result = await copyRows({
         source: source.rows(),
@@ -100,6 +104,7 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
         signal: cancellation(),
         onProgress: (p) => {
           rowsThisAttempt += p.chunkRows;
+          rowsNow = p.rows;
           rate.add(p.chunkRows);
           heartbeat({
             table: move.sourceTable,
@@ -127,9 +132,16 @@ export const copyTable = adapt(async (input: CopyTableInput): Promise<CopyTableR
 
 /**
  * Pause, resume and throttle with the workflow that runs this activity (its status's `paused` and
- * `maxRowsPerSecond`): each takes effect between chunks, within a few seconds.
+ * `maxRowsPerSecond`): each takes effect between chunks, within a few seconds. And the other way:
+ * the table's progress and rate, signalled to the workflow after 5 s, then ever less often (every
+ * 15 s, or a 40th of the time copied so far if longer): a long copy adds a few hundred events, not
+ * one per chunk.
  */
-function followWorkflowControl(throttle: Throttle): () => void {
+function followWorkflow(
+  throttle: Throttle,
+  table: string,
+  rows: () => { total: number; thisAttempt: number },
+): () => void {
   const ctx = Context.current();
   let client: Client;
   try {
@@ -140,8 +152,22 @@ function followWorkflowControl(throttle: Throttle): () => void {
   const workflowId = ctx.info.workflowExecution?.workflowId;
   if (!workflowId) return () => undefined;
   const handle = client.workflow.getHandle(workflowId);
+  const started = Date.now();
+  let nextReport = started + FIRST_REPORT_MS;
+  const report = () => {
+    const now = Date.now();
+    if (now < nextReport) return;
+    nextReport = now + Math.max(REPORT_MS, (now - started) / 40);
+    const { total, thisAttempt } = rows();
+    // This attempt's average: chunks commit in bursts, a short window's rate would jump about.
+    const rowsPerSecond = (thisAttempt * 1000) / Math.max(1, now - started);
+    handle
+      .signal<[CopyProgress]>('copyProgress', { table, rowsCopied: total, rowsPerSecond })
+      .catch(() => undefined); // progress is best effort: the copy never waits for it
+  };
   let busy = false;
   const timer = setInterval(() => {
+    report();
     if (busy) return;
     busy = true;
     handle
@@ -158,6 +184,8 @@ function followWorkflowControl(throttle: Throttle): () => void {
 }
 
 const CONTROL_POLL_MS = 3_000;
+const FIRST_REPORT_MS = 5_000;
+const REPORT_MS = 15_000;
 const RATE_WINDOW_MS = 60_000;
 
 /**

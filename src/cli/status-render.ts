@@ -154,18 +154,27 @@ export function renderStatus(view: MigrationView, style: Style, at = Date.now())
   const row = (label: string, value: string) => lines.push(`${label.padEnd(11)}${value}`);
   row('migration', s.migration);
   row('phase', `${phaseStyle(s.phase)} for ${duration(now - Date.parse(s.phaseStartedAt))}: ${s.detail}`);
+  const copied = s.tables.filter((t) => t.state === 'copied').length;
   row(
     'copy',
-    `${s.paused ? style.yellow('paused') : 'running'}, ${s.maxRowsPerSecond === null ? 'no row rate limit' : `at most ${int(s.maxRowsPerSecond)} rows/s per table`}`,
+    s.tables.length && copied === s.tables.length
+      ? 'done'
+      : `${s.paused ? style.yellow('paused') : 'running'}, ${s.maxRowsPerSecond === null ? 'no row rate limit' : `at most ${int(s.maxRowsPerSecond)} rows/s per table`}`,
   );
-  const copied = s.tables.filter((t) => t.state === 'copied').length;
   const rowsDone = s.tables.reduce((n, t) => n + t.rowsCopied, 0);
+  const unknown = s.tables.filter((t) => t.rowsEstimate < 0).length;
   const rowsPlanned = s.tables.reduce((n, t) => n + Math.max(0, t.rowsEstimate), 0);
-  row('tables', `${copied}/${s.tables.length} copied, ${int(rowsDone)} of ~${int(rowsPlanned)} rows`);
+  row(
+    'tables',
+    `${copied}/${s.tables.length} copied, ${int(rowsDone)} ${unknown ? `rows (no estimate for ${unknown} table(s))` : `of ~${int(rowsPlanned)} rows`}`,
+  );
   const rates = singleSampleRates(view);
   const width = Math.min(40, Math.max(...s.tables.map((t) => t.table.length), 5));
   for (const t of s.tables) {
-    const r = rates.get(t.table);
+    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
+    const r = rates.get(t.table)?.rowsPerSecond
+      ? rates.get(t.table)
+      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
     const extra =
       t.state === 'copying'
         ? `${r?.rowsPerSecond ? `  ${int(r.rowsPerSecond)} rows/s` : ''}${r?.etaMs !== null && r?.etaMs !== undefined ? `  ETA ${duration(r.etaMs)}` : ''}`
@@ -240,7 +249,10 @@ export function renderWatchFrame(
   const nameWidth = Math.min(24, Math.max(5, ...copying.map((t) => t.table.length)));
   const barWidth = Math.max(10, Math.min(30, columns - nameWidth - 60));
   for (const t of copying) {
-    const r = rates.get(t.table);
+    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
+    const r = rates.get(t.table)?.rowsPerSecond
+      ? rates.get(t.table)
+      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
     const name =
       t.table.length > nameWidth ? `${t.table.slice(0, nameWidth - 1)}…` : t.table.padEnd(nameWidth);
     lines.push(
@@ -266,7 +278,10 @@ export function watchLine(view: MigrationView, rates: Map<string, TableRate>): s
   if (s.tables.length)
     parts.push(`tables ${s.tables.filter((t) => t.state === 'copied').length}/${s.tables.length} copied`);
   for (const t of copying) {
-    const r = rates.get(t.table);
+    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
+    const r = rates.get(t.table)?.rowsPerSecond
+      ? rates.get(t.table)
+      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
     parts.push(
       `${t.table} ${int(t.rowsCopied)}/${estimate(t)} rows ${percent(t).toFixed(0)}%${r?.rowsPerSecond ? ` ${int(r.rowsPerSecond)} rows/s` : ''}${r?.etaMs !== null && r?.etaMs !== undefined ? ` ETA ${duration(r.etaMs)}` : ''}`,
     );

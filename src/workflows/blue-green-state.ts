@@ -191,10 +191,14 @@ export function detailsMarkdown(s: MigrationStatus): string {
   if (s.tables.length) {
     const copied = s.tables.filter((t) => t.state === 'copied').length;
     lines.push(`Tables copied: ${copied}/${s.tables.length}`, '');
-    lines.push('| table | state | rows |', '|---|---|---|');
-    for (const t of s.tables.slice(0, 50))
-      lines.push(`| ${t.table} | ${t.state} | ${t.rowsCopied} / ~${Math.max(0, t.rowsEstimate)} |`);
-    if (s.tables.length > 50) lines.push(`| … ${s.tables.length - 50} more | | |`);
+    lines.push('| table | state | rows | rows/s | time left |', '|---|---|---|---|---|');
+    for (const t of s.tables.slice(0, 50)) {
+      const estimate = t.rowsEstimate >= 0 ? `~${t.rowsEstimate}` : '?';
+      const rate = t.rowsPerSecond === null ? '' : String(t.rowsPerSecond);
+      const left = t.etaSeconds === null ? '' : `${Math.ceil(t.etaSeconds / 60)} min`;
+      lines.push(`| ${t.table} | ${t.state} | ${t.rowsCopied} / ${estimate} | ${rate} | ${left} |`);
+    }
+    if (s.tables.length > 50) lines.push(`| … ${s.tables.length - 50} more | | | | |`);
     lines.push('');
   }
   if (s.lag)

@@ -50,6 +50,7 @@ import {
 } from './blue-green-state';
 import {
   approveCutoverUpdate,
+  copyProgressSignal,
   approveSignal,
   finalizeSignal,
   pauseSignal,
@@ -231,6 +232,19 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
   });
   setHandler(resumeSignal, () => {
     s.paused = false;
+    show();
+  });
+  setHandler(copyProgressSignal, (p) => {
+    const row = s.tables.find((t) => t.table === p?.table);
+    if (!row || row.state !== 'copying' || !(typeof p.rowsCopied === 'number' && p.rowsCopied >= 0)) return;
+    row.rowsCopied = Math.round(p.rowsCopied);
+    const rate = typeof p.rowsPerSecond === 'number' && p.rowsPerSecond > 0 ? p.rowsPerSecond : null;
+    row.rowsPerSecond = rate === null ? null : Math.round(rate);
+    // Past the estimate (statistics were low) the time left is unknown, not zero.
+    row.etaSeconds =
+      rate !== null && row.rowsEstimate > row.rowsCopied
+        ? Math.round((row.rowsEstimate - row.rowsCopied) / rate)
+        : null;
     show();
   });
   setHandler(throttleSignal, (t) => {
@@ -506,6 +520,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         rowsEstimate: volume.get(m.mapping.source) ?? -1,
         rowsCopied: 0,
         state: 'pending',
+        rowsPerSecond: null,
+        etaSeconds: null,
       }));
       return 'preparing-target';
     },
@@ -567,6 +583,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           ]);
           row.rowsCopied = r.rows;
           row.state = 'copied';
+          row.rowsPerSecond = null;
+          row.etaSeconds = null;
           show();
         }
       };

@@ -39,6 +39,9 @@ export interface TableProgress {
   rowsEstimate: number;
   rowsCopied: number;
   state: 'pending' | 'copying' | 'copied';
+  /** While copying: the rate and time left the copy last reported (copyProgressSignal); else null. */
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
 }
 
 export interface Approval {
@@ -114,6 +117,16 @@ export const pauseSignal = defineSignal<[]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
 /** New row rate limit per table for the copy (null: unlimited). Takes effect at the next table. */
 export const throttleSignal = defineSignal<[{ maxRowsPerSecond: number | null }]>('throttle');
+/**
+ * Sent by a running copy activity to its own workflow, so the status query and the UI's details show
+ * live progress; ever less often as the copy goes on (history grows with the log of its duration).
+ */
+export interface CopyProgress {
+  table: string;
+  rowsCopied: number;
+  rowsPerSecond: number | null;
+}
+export const copyProgressSignal = defineSignal<[CopyProgress]>('copyProgress');
 
 /** The workflow id the CLI gives a migration (the Web UI form lets the operator choose any). */
 export function migrationWorkflowId(name: string): string {

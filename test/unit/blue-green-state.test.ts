@@ -111,7 +111,17 @@ test('the UI details say what waits for whom', () => {
   const s = initialState(sp, '2026-01-01T00:00:00Z').status;
   s.phase = 'awaiting-approval';
   s.approval.awaiting = true;
-  s.tables = [{ table: 'orders', targetTable: 'orders', rowsEstimate: 10, rowsCopied: 10, state: 'copied' }];
+  s.tables = [
+    {
+      table: 'orders',
+      targetTable: 'orders',
+      rowsEstimate: 10,
+      rowsCopied: 10,
+      state: 'copied',
+      rowsPerSecond: null,
+      etaSeconds: null,
+    },
+  ];
   const md = detailsMarkdown(s);
   assert.match(md, /\*\*awaiting approval\*\*/);
   assert.match(md, /\| orders \| copied \| 10 \/ ~10 \|/);

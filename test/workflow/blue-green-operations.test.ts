@@ -103,6 +103,26 @@ test('throttle changes the rate of the table being copied, not only of the next 
       }),
     );
     await waitForStatus(handle, (s) => s.tables.some((t) => t.state === 'copying'), 'the copy');
+    // The status query itself (not only the CLI's heartbeat reading) shows the table's live
+    // progress, rate and time left, and so do the UI's current details.
+    const live = await waitForStatus(
+      handle,
+      (x) => x.tables.some((t) => t.state === 'copying' && t.rowsCopied > 0 && t.etaSeconds !== null),
+      'live copy progress in the status',
+      120_000,
+    );
+    const accounts = live.tables.find((t) => t.state === 'copying')!;
+    assert.equal(accounts.table, 'accounts');
+    assert.ok(
+      accounts.rowsPerSecond! > 5 && accounts.rowsPerSecond! < 60,
+      `${accounts.rowsPerSecond} rows/s`,
+    );
+    assert.ok(accounts.etaSeconds! > 20, `ETA ${accounts.etaSeconds} s for ~3000 rows at 20 rows/s`);
+    const details = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    assert.match(
+      details.currentDetails ?? '',
+      /\| accounts \| copying \| [1-9]\d* \/ ~\d+ \| \d+ \| \d+ min \|/,
+    );
     await handle.signal(throttleSignal, { maxRowsPerSecond: null });
     const s = await waitForStatus(
       handle,
