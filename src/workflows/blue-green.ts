@@ -886,12 +886,14 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
   // ---- compensations ----
   /** The rollback's fence on the target (always a trigger fence), through the given retry policy. */
   const liftTargetFence = async (via: typeof undo) => {
-    await via.liftFence({
-      endpoint: target,
-      migration: spec.name,
-      mode: 'trigger',
-      previous: state.fencePrevious.target,
-    });
+    await via.liftFence.executeWithOptions({ summary: 'rollback: lift the target fence' }, [
+      {
+        endpoint: target,
+        migration: spec.name,
+        mode: 'trigger',
+        previous: state.fencePrevious.target,
+      },
+    ]);
     s.fence = { state: 'lifted', side: 'target', since: now() };
   };
   const compensate = async (step: Step) => {
@@ -913,27 +915,34 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
             .catch((err: unknown) => log.warn(`reverse catch-up before the fence failed: ${describe(err)}`));
         }
         begin('target-fence');
-        const f = await undo.fenceWrites({
-          endpoint: target,
-          tables: state.moves.map((m) => m.mapping.target),
-          migration: spec.name,
-          mode: 'trigger',
-        });
+        const f = await undo.fenceWrites.executeWithOptions({ summary: 'rollback: fence the target' }, [
+          {
+            endpoint: target,
+            tables: state.moves.map((m) => m.mapping.target),
+            migration: spec.name,
+            mode: 'trigger',
+          },
+        ]);
         state.fencePrevious.target = f.previous ?? null;
         s.fence = { state: 'fenced', side: 'target', since: now() };
         if (state.reverseMoves.length) {
-          const r = await undo.catchUp(
+          const r = await undo.catchUp.executeWithOptions({ summary: 'rollback: drain reverse changes' }, [
             reverseInput({
               maxRowsBehind: 0,
               maxSecondsBehind: 0,
             }),
-          );
+          ]);
           state.reversePosition = r.position;
-          await undo.advanceSourceSequences({ source, target, tables: state.moves });
+          await undo.advanceSourceSequences.executeWithOptions(
+            { summary: 'rollback: source sequences past the returned rows' },
+            [{ source, target, tables: state.moves }],
+          );
         }
         const epoch = Math.max(s.routing.epoch, state.routingEpochTried) + 1;
         state.routingEpochTried = epoch;
-        await undo.switchRouting({ migration: spec.name, active: 'source', source, target, epoch });
+        await undo.switchRouting.executeWithOptions({ summary: 'rollback: routing -> source' }, [
+          { migration: spec.name, active: 'source', source, target, epoch },
+        ]);
         s.routing = { active: 'source', epoch, switchedAt: now() };
         await hook(spec.cutover.hooks.routing, 'routing-switched', {
           active: 'source',
@@ -945,25 +954,33 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         await liftTargetFence(undo);
         return;
       case 'source-fence':
-        await undo.liftFence({
-          endpoint: source,
-          migration: spec.name,
-          mode: spec.cutover.fence,
-          previous: state.fencePrevious.source,
-        });
+        await undo.liftFence.executeWithOptions({ summary: 'rollback: lift the source fence' }, [
+          {
+            endpoint: source,
+            migration: spec.name,
+            mode: spec.cutover.fence,
+            previous: state.fencePrevious.source,
+          },
+        ]);
         s.fence = { state: 'lifted', side: 'source', since: now() };
         if (state.fencedAtMs !== null && s.cutover.writeUnavailableMs === null)
           s.cutover = { at: null, writeUnavailableMs: Date.now() - state.fencedAtMs };
         await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
         return;
       case 'reverse-capture':
-        await undo.removeCapture({ source: target });
+        await undo.removeCapture.executeWithOptions({ summary: 'rollback: remove capture from the target' }, [
+          { source: target },
+        ]);
         return;
       case 'forward-capture':
-        await undo.removeCapture({ source });
+        await undo.removeCapture.executeWithOptions({ summary: 'rollback: remove capture from the source' }, [
+          { source },
+        ]);
         return;
       case 'target-schema':
-        await undo.dropTargetSchema({ target, plan: state.ddl! });
+        await undo.dropTargetSchema.executeWithOptions({ summary: 'rollback: drop the target tables' }, [
+          { target, plan: state.ddl! },
+        ]);
         return;
     }
   };
