@@ -737,11 +737,16 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         ]);
       } catch (err) {
         if (isCancellation(err)) throw err;
-        // Long transactions held the tables (FenceBlocked), or the source failed for a few seconds:
-        // whatever was installed comes off. Not a reason to throw hours of copying away.
+        // Long transactions held the tables (FenceBlocked), the source failed for a few seconds, or
+        // the fence cannot work as configured: whatever was installed comes off. Not a reason to
+        // throw hours of copying away: a person fixes it and approves again. With approval.auto no
+        // one will, so a fence that can never work fails (and rolls back) the migration.
         await acts.liftFence({ endpoint: source, migration: spec.name, mode: spec.cutover.fence });
         done('source-fence');
         state.fencedAtMs = null;
+        const type = failureType(err);
+        if (spec.approval.auto && type !== 'FenceBlocked' && PERMANENT_ERROR_TYPES.includes(type ?? ''))
+          throw err;
         return noGo(
           failureType(err) === 'FenceBlocked'
             ? `the fence could not take the table locks (${describe(err)})`

@@ -486,3 +486,89 @@ test('a migration started with plain JSON, as the Web UI form sends it, runs to 
     assert.deepEqual(await tablesOf(db.target.url), []);
   });
 });
+
+test('the read-only fence, and an approval older than revalidateAfterMinutes: validated again, cut over, the setting restored', async () => {
+  const db = await pair();
+  // The read-only fence exempts cutover's own role (it drains the changelog under the fence), so
+  // cutover logs in to the source as a role of its own, as docs/CUTOVER.md asks.
+  const role = `cutover_ro_${randomBytes(3).toString('hex')}`;
+  await query(db.source.url, `CREATE ROLE ${role} LOGIN SUPERUSER`);
+  const own = new URL(db.source.url);
+  own.username = role;
+  process.env.CUTOVER_DB_BGRO_SRC = own.toString();
+  after(() => query(db.target.url, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined));
+  await withWorker(async ({ client, taskQueue }) => {
+    const handle = await start(
+      client,
+      taskQueue,
+      spec('bg-ro', {
+        source: { engine: 'postgres', connection: 'BGRO_SRC', schema: 'public' },
+        approval: { approvers: ['alice'], required: 1, revalidateAfterMinutes: 0 },
+        cutover: { maxLagSeconds: 2, stableSeconds: 1, rollbackWindowMinutes: 30, fence: 'read-only' },
+      }),
+    );
+    const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
+      handle.query(statusQuery).then((s) => s.routing.active),
+    );
+    let after;
+    try {
+      await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate');
+      await new Promise((r) => setTimeout(r, 1500));
+      await handle.signal(approveSignal, { approver: 'alice' });
+      after = await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
+      await waitForStatus(
+        handle,
+        () => writer.side === 'target' && writer.writes > 50,
+        'writes on the target',
+      );
+    } finally {
+      await writer.stop();
+    }
+    assert.equal(after.fence.state, 'lifted');
+    assert.ok(after.cutover.writeUnavailableMs! > 0, 'the window is measured');
+    assert.equal(
+      after.validations.filter((v) => v.scope === 'full').length,
+      2,
+      'the approval came after the 0-minute limit: validated again before the cutover',
+    );
+    // The source database's default is back to what it was (no setting), so it takes writes again.
+    const [setting] = await query<{ ro: string }>(
+      db.source.url,
+      `SELECT current_setting('default_transaction_read_only') AS ro`,
+    );
+    assert.equal(setting!.ro, 'off');
+    await handle.signal(finalizeSignal);
+    const result = (await handle.result()) as MigrationResult;
+    assert.equal(result.outcome, 'completed');
+    await assertSameShop(db.target.url, db.source.url, 'after a read-only fenced cutover');
+    await query(db.source.url, `INSERT INTO tags (tag, uses) VALUES ('source-writable-again', 1)`);
+    await replay(handle);
+  });
+});
+
+test('a fence that cannot work as configured, with approval.auto: the migration fails and rolls back, naming why', async () => {
+  const db = await pair();
+  // The same role as the application's: the read-only fence would exempt the application too.
+  const app = new pg.Client({ connectionString: db.source.url });
+  await app.connect();
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await start(
+        client,
+        taskQueue,
+        spec('bg-ro-same-role', {
+          approval: { auto: true },
+          cutover: { maxLagSeconds: 2, stableSeconds: 1, rollbackWindowMinutes: 30, fence: 'read-only' },
+        }),
+      );
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const status = await handle.query(statusQuery);
+      assert.equal(status.phase, 'rolled-back');
+      assert.match(status.error ?? '', /read-only fence on PostgreSQL needs cutover to log in as a role/);
+      await app.query(`INSERT INTO tags (tag, uses) VALUES ('still-writable', 1)`);
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+    });
+  } finally {
+    await app.end();
+  }
+});
