@@ -12,6 +12,13 @@ import { after, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import {
+  compareSnapshots,
+  describeDifference,
+  snapshotMysql,
+  snapshotPostgres,
+  type Snapshot,
+} from '../../scripts/compare-sides';
 import { ShopLoad } from '../../scripts/demo-load';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
@@ -101,61 +108,21 @@ async function createMysqlShop(url: string): Promise<{ loyalty: number }> {
   }
 }
 
-/** Every table read on both engines as text the other prints alike (dates, binary, enums), by key. */
-const DUMPS: Record<string, { mysql: string; postgres: string }> = {
-  customers: {
-    mysql: `SELECT id, email, name, loyalty_points, profile, DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f') AS created FROM customers ORDER BY id`,
-    postgres: `SELECT id, email, name, loyalty_points, profile::text AS profile, to_char(created, 'YYYY-MM-DD HH24:MI:SS.US') AS created FROM customers ORDER BY id`,
-  },
-  products: {
-    mysql: `SELECT id, sku, price, LOWER(HEX(photo)) AS photo FROM products ORDER BY id`,
-    postgres: `SELECT id, sku, price, encode(photo, 'hex') AS photo FROM products ORDER BY id`,
-  },
-  orders: {
-    mysql: `SELECT id, customer_id, external_ref, DATE_FORMAT(placed_at, '%Y-%m-%d %H:%i:%s.%f') AS placed_at, total, CAST(status AS CHAR) AS status FROM orders ORDER BY id`,
-    postgres: `SELECT id, customer_id, external_ref, to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS.US') AS placed_at, total, status::text AS status FROM orders ORDER BY id`,
-  },
-  order_items: {
-    mysql: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
-    postgres: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
-  },
-};
+const TABLES = ['customers', 'products', 'orders', 'order_items'];
 
-/** Values compared as text; JSON compared as parsed values (key order and spacing differ by engine). */
-function normalize(rows: Record<string, unknown>[]): unknown[] {
-  return rows.map((r) =>
-    Object.entries(r).map(([k, v]) => {
-      if (v === null) return null;
-      if (k === 'profile') return typeof v === 'string' ? JSON.parse(v) : v;
-      return String(v);
-    }),
-  );
-}
-
-async function dumpMysql(url: string): Promise<Record<string, unknown[]>> {
-  const c = await mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true });
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const [t, q] of Object.entries(DUMPS)) {
-      const [rows] = await c.query<mysql.RowDataPacket[]>(q.mysql);
-      out[t] = normalize(rows);
-    }
-    return out;
-  } finally {
-    await c.end();
+/** Every column of every table, by primary key, each value normalised per type (scripts/compare-sides.ts). */
+function assertSame(mine: Snapshot, theirs: Snapshot, what: string): void {
+  for (const t of compareSnapshots(mine, theirs)) {
+    assert.equal(t.mysqlRows, t.postgresRows, `${t.table}: row count ${what}`);
+    assert.deepEqual(t.differences.map(describeDifference), [], `${t.table}: ${what}`);
   }
 }
 
-async function dumpPostgres(url: string): Promise<Record<string, unknown[]>> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const [t, q] of Object.entries(DUMPS)) out[t] = normalize((await c.query(q.postgres)).rows);
-    return out;
-  } finally {
-    await c.end();
-  }
+/** One column's values, as read for the comparison. */
+function columnValues(s: Snapshot, table: string, column: string): (string | null)[] {
+  const t = s.get(table)!;
+  const i = t.columns.findIndex((c) => c.name === column);
+  return t.rows.map((r) => r[i]!);
 }
 
 function spec(name: string, extra: Record<string, unknown> = {}) {
@@ -283,11 +250,11 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
     }
 
     // The old source got every change made on PostgreSQL back: identical, by an independent reading.
-    const [mine, theirs] = await Promise.all([dumpMysql(source.url), dumpPostgres(target.url)]);
-    for (const table of Object.keys(DUMPS)) {
-      assert.equal(mine[table]!.length, theirs[table]!.length, `${table}: row count ${where}`);
-      assert.deepEqual(mine[table], theirs[table], `${table}: MySQL equals PostgreSQL ${where}`);
-    }
+    const [mine, theirs] = await Promise.all([
+      snapshotMysql(source.url, TABLES),
+      snapshotPostgres(target.url, TABLES),
+    ]);
+    assertSame(mine, theirs, `MySQL equals PostgreSQL ${where}`);
     assert.deepEqual(await cutoverObjects(target.url), []);
     await assertMysqlClean(source.url);
     await replayHistory(handle);
@@ -303,28 +270,26 @@ test('MySQL -> PostgreSQL rolled back after the cutover, SIGKILLed in the window
       await waitForStatus(handle, () => load.writes.target > 100, 'writes on PostgreSQL');
       await load.stop();
       // PostgreSQL is dropped by the rollback: what it holds now is what MySQL must hold afterwards.
-      const expected = await dumpPostgres(target.url);
+      const expected = await snapshotPostgres(target.url, TABLES);
       await handle.signal(rollbackSignal, { reason: 'rehearsal' });
       await workers.killIn(handle, ['rolling-back'], 300);
       const result = (await handle.result()) as MigrationResult;
       const where = workers.landed;
       assert.equal(result.outcome, 'rolled-back', where);
       assert.deepEqual(load.failures, [], where);
-      const actual = await dumpMysql(source.url);
-      for (const table of Object.keys(DUMPS))
-        assert.deepEqual(
-          actual[table],
-          expected[table],
-          `${table}: MySQL equals PostgreSQL before the rollback ${where}`,
-        );
+      const actual = await snapshotMysql(source.url, TABLES);
+      assertSame(actual, expected, `MySQL equals PostgreSQL before the rollback ${where}`);
       // ... which held every acknowledged order and increment, made on MySQL or on PostgreSQL.
-      const refs = new Set((actual.orders as string[][]).map((r) => r[2]));
+      const refs = new Set(columnValues(actual, 'orders', 'external_ref'));
       assert.deepEqual(
         load.orders.filter((o) => !refs.has(o.ref)).map((o) => o.ref),
         [],
         `acknowledged orders missing on MySQL ${where}`,
       );
-      const points = (actual.customers as string[][]).reduce((sum, r) => sum + Number(r[3]), 0);
+      const points = columnValues(actual, 'customers', 'loyalty_points').reduce(
+        (sum, v) => sum + Number(v),
+        0,
+      );
       assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
       assert.ok(load.writes.target > 100 && load.writes.source > 0, 'writes on both sides');
       await assertMysqlClean(source.url);
