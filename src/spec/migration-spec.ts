@@ -99,6 +99,45 @@ const columnOverrideKey = z
   .max(257, 'must be at most 257 characters')
   .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
 
+/**
+ * Per-CHECK overrides, keyed "<table>.<constraint>" (the first "." separates the table). The
+ * translator copies a CHECK within an engine and translates a MySQL one to PostgreSQL when its
+ * expression is portable; any other is not created (plan finding CHECK_NOT_TRANSLATED). Exactly one of:
+ * - expression: the CHECK's condition in the target's SQL, created after the load and validated
+ *   against every copied row (replaces the copied or translated one too);
+ * - drop: true: the CHECK is not created, knowingly.
+ */
+const checkOverride = z
+  .strictObject({
+    expression: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(4000, 'must be at most 4000 characters')
+      .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
+        message: 'must be one expression, without ";" or NUL',
+      })
+      .optional(),
+    drop: z.literal(true, 'must be true (leave the override out to keep the CHECK)').optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.expression === undefined && o.drop === undefined)
+      ctx.addIssue({ code: 'custom', message: 'must set one of expression, drop' });
+    if (o.expression !== undefined && o.drop !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drop'],
+        message: 'a dropped CHECK cannot also have an expression',
+      });
+  });
+
+export type CheckOverride = z.output<typeof checkOverride>;
+
+const checkOverrideKey = z
+  .string()
+  .regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<constraint>" (e.g. "order_items.chk_qty")')
+  .max(257, 'must be at most 257 characters')
+  .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+
 /** Operator hooks are named; the worker reads the command or URL from CUTOVER_HOOK_<NAME> (may hold secrets). */
 const hookName = z
   .string()
@@ -252,6 +291,8 @@ export const migrationSpecSchema = z
       }),
     /** Per-column overrides for the target schema, keyed "<table>.<column>" (see columnOverride). */
     columns: z.record(columnOverrideKey, columnOverride).default({}),
+    /** Per-CHECK overrides for the target schema, keyed "<table>.<constraint>" (see checkOverride). */
+    checks: z.record(checkOverrideKey, checkOverride).default({}),
     approval: approval.default({ approvers: [], required: 1, revalidateAfterMinutes: 60, auto: false }),
     copy: copy.default({ slicesPerTable: 2, tablesAtOnce: 2 }),
     cutover: cutover.default({
