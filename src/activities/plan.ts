@@ -46,6 +46,7 @@ export const analyzeSourceSchema = adapt(
         exclude: input.spec.tables.exclude,
         skipDataProbes: input.spec.plan.skipDataProbes,
         tableWritesPerSecond: input.tableWritesPerSecond,
+        overrides: { columns: input.spec.columns, checks: input.spec.checks },
         probed,
         onTable: (table, results, done, total) => {
           if (results.length) probed[table] = results;

@@ -9,7 +9,7 @@ import { translateSchema, type TranslateInput } from '../dataplane/schema/transl
 import type { DdlPhase, DdlPlan } from '../engines/ddl-plan';
 import type { Engine, ProbeResult } from '../engines/engine';
 import type { SchemaModel } from '../engines/model';
-import type { ColumnOverride } from '../spec/migration-spec';
+import type { CheckOverride, ColumnOverride } from '../spec/migration-spec';
 import { adapt, checkpoint, heartbeat, withEngine } from './adapter';
 import { schemaOf, type EndpointRef } from './tables';
 
@@ -22,6 +22,7 @@ export interface PrepareTargetSchemaInput {
     source: SchemaModel;
     tables?: string[];
     overrides?: Record<string, ColumnOverride>;
+    checks?: Record<string, CheckOverride>;
     probeResults?: Record<string, ProbeResult[]>;
     mappings?: TranslateInput['mappings'];
   };
@@ -67,6 +68,7 @@ export const prepareTargetSchema = adapt(
           targetSchema: await schemaOf(engine, input.target),
           tables: t!.tables,
           overrides: t!.overrides,
+          checks: t!.checks,
           probeResults: t!.probeResults,
           mappings: t!.mappings,
         });
@@ -126,6 +128,7 @@ export const translateTargetSchema = adapt(
     source: SchemaModel;
     tables?: string[];
     overrides?: Record<string, ColumnOverride>;
+    checks?: Record<string, CheckOverride>;
     probeResults?: Record<string, ProbeResult[]>;
   }): Promise<DdlPlan> =>
     withEngine(input.target, async (engine) =>
@@ -135,6 +138,7 @@ export const translateTargetSchema = adapt(
         targetSchema: await schemaOf(engine, input.target),
         tables: input.tables,
         overrides: input.overrides,
+        checks: input.checks,
         probeResults: input.probeResults,
       }),
     ),

@@ -52,6 +52,7 @@ export interface PipelineJob {
   /** Source tables to move (each needs a primary key). */
   tables: string[];
   overrides?: TranslateInput['overrides'];
+  checks?: TranslateInput['checks'];
   zeroDates?: ZeroDatePolicy;
 }
 
@@ -87,6 +88,7 @@ export async function prepareSchema(job: PipelineJob): Promise<PreparedSchema> {
     targetSchema: job.target.schema,
     tables: job.tables,
     overrides: job.overrides,
+    checks: job.checks,
   });
   return { source, plan };
 }

@@ -502,6 +502,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           source: model,
           tables: planned.report.tables.map((t) => t.table),
           overrides: spec.columns,
+          checks: spec.checks,
           probeResults: planned.probes,
         },
       ]);

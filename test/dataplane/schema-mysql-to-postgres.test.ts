@@ -153,7 +153,8 @@ test('the plan: phases in order, each statement described, review text rendered'
     text,
     /fk_shipments_order_ref references orders \(external_ref\), which is not a primary or unique key/,
   );
-  assert.match(text, /chk_qty .* is MySQL SQL: not created/);
+  assert.match(text, /-- check chk_qty on order_items \(NOT VALID, translated from MySQL `qty` > 0\)/);
+  assert.match(text, /ADD CONSTRAINT "chk_qty" CHECK \(\("qty" > 0\)\) NOT VALID;/);
   assert.match(text, /warehouses\.location: excluded by override/);
   const products = plan.tables.find((t) => t.source === 'products')!;
   assert.deepEqual(
@@ -220,6 +221,11 @@ test('tables and post-load create what the plan says, checked by introspection',
   );
   const items = tableOf(model, 'order_items');
   assert.equal(items.foreignKeys.find((f) => f.name === 'fk_items_order')?.onDelete, 'CASCADE');
+  assert.deepEqual(
+    items.checks.filter((c) => c.name === 'chk_qty'),
+    [{ name: 'chk_qty', expression: 'qty > 0' }],
+    "the source's CHECK, translated and validated",
+  );
   assert.deepEqual(tableOf(model, 'shipments').foreignKeys, [], 'FK to a non-unique key not created');
   // The FK cycle warehouses <-> employees is created after the tables.
   assert.equal(tableOf(model, 'warehouses').foreignKeys[0]?.referencedTable, 'employees');

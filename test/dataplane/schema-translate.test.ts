@@ -153,3 +153,100 @@ test('a refused column is resolved by a type override; PostgreSQL identities bey
   assert.ok(plan.notes.some((n) => /r\.other: MySQL allows one AUTO_INCREMENT column/.test(n)));
   assert.match(renderDdl(plan), /ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;/);
 });
+
+test('CHECKs: translated after the load, refused with a note, replaced or dropped by checks overrides', () => {
+  const t = table(
+    'items',
+    [
+      col('id', 'int(11)', { nullable: false }),
+      col('qty', 'int(11)'),
+      col('name', 'varchar(20)'),
+      col('old', 'int(11)'),
+    ],
+    {
+      primaryKey: ['id'],
+      checks: [
+        { name: 'chk_qty', expression: '`qty` > 0' },
+        { name: 'chk_name', expression: "`name` <> ''" },
+        { name: 'chk_old', expression: '`old` > 0' },
+        { name: 'chk_re', expression: "`name` regexp '^a'" },
+      ],
+    },
+  );
+  const source = schema('mysql', [t]);
+  const plan = translateSchema({
+    source,
+    targetEngine: 'postgres',
+    targetSchema: 'public',
+    overrides: { 'items.old': { exclude: true } },
+    checks: { 'items.chk_re': { expression: "name ~ '^a'" }, 'items.chk_old': { drop: true } },
+  });
+  assert.deepEqual(sqlOf(plan, 'check'), [
+    `ALTER TABLE "public"."items" ADD CONSTRAINT "chk_qty" CHECK (("qty" > 0)) NOT VALID`,
+    `ALTER TABLE "public"."items" ADD CONSTRAINT "chk_re" CHECK (name ~ '^a') NOT VALID`,
+  ]);
+  assert.deepEqual(sqlOf(plan, 'validate'), [
+    `ALTER TABLE "public"."items" VALIDATE CONSTRAINT "chk_qty"`,
+    `ALTER TABLE "public"."items" VALIDATE CONSTRAINT "chk_re"`,
+  ]);
+  assert.ok(plan.statements.filter((s) => s.object.kind === 'check').every((s) => s.phase === 'post-load'));
+  const notes = plan.notes.join('\n');
+  assert.match(
+    notes,
+    /items: CHECK chk_name \(`name` <> ''\) is not created: the comparison <> compares text in utf8mb4_general_ci.*checks\["items\.chk_name"\]\.expression/,
+  );
+  assert.match(
+    notes,
+    /items: CHECK chk_old \(`old` > 0\) is not created: dropped by checks\["items\.chk_old"\]/,
+  );
+
+  // Without the overrides, the CHECK on the excluded column is refused, not created broken.
+  const bare = translateSchema({
+    source,
+    targetEngine: 'postgres',
+    targetSchema: 'public',
+    overrides: { 'items.old': { exclude: true } },
+  });
+  assert.match(bare.notes.join('\n'), /chk_old .*column old is not created on the target/);
+  assert.match(bare.notes.join('\n'), /chk_re .*REGEXP/);
+
+  // An override naming no CHECK is refused like a column override naming no column.
+  assert.throws(
+    () =>
+      translateSchema({
+        source,
+        targetEngine: 'postgres',
+        targetSchema: 'public',
+        checks: { 'items.nope': { drop: true }, 'ghost.chk': { drop: true } },
+      }),
+    /checks\["items\.nope"\] names no CHECK constraint of table items.*checks\["ghost\.chk"\] names no CHECK constraint of a migrated table \(ghost is not one\)/,
+  );
+});
+
+test('CHECKs from PostgreSQL to MySQL are not translated; an override gives the MySQL form; same engine copies', () => {
+  const t = table(
+    'items',
+    [pgCol('id', 'integer', 'integer', { nullable: false }), pgCol('qty', 'integer', 'integer')],
+    { primaryKey: ['id'], checks: [{ name: 'qty_positive', expression: '(qty > 0)' }] },
+  );
+  const source = schema('postgres', [t]);
+  const plain = translateSchema({ source, targetEngine: 'mysql', targetSchema: 'shop' });
+  assert.deepEqual(sqlOf(plain, 'check'), []);
+  assert.match(
+    plain.notes.join('\n'),
+    /items: CHECK qty_positive \(\(qty > 0\)\) is not created: PostgreSQL CHECK expressions are not translated to MySQL; give its MySQL form in checks\["items\.qty_positive"\]\.expression/,
+  );
+  const overridden = translateSchema({
+    source,
+    targetEngine: 'mysql',
+    targetSchema: 'shop',
+    checks: { 'items.qty_positive': { expression: '`qty` > 0' } },
+  });
+  assert.deepEqual(sqlOf(overridden, 'check'), [
+    'ALTER TABLE `shop`.`items` ADD CONSTRAINT `qty_positive` CHECK (`qty` > 0)',
+  ]);
+  const same = translateSchema({ source, targetEngine: 'postgres', targetSchema: 'app' });
+  assert.deepEqual(sqlOf(same, 'check'), [
+    'ALTER TABLE "app"."items" ADD CONSTRAINT "qty_positive" CHECK ((qty > 0)) NOT VALID',
+  ]);
+});

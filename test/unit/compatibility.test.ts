@@ -238,7 +238,7 @@ test('customers: probe answers decide types and raise findings with counts', () 
   );
   assert.equal(find(findings, 'REVERSE_LOSSY', 'email').length, 0);
   // MariaDB's json_valid CHECK of the JSON alias is not a constraint to translate
-  assert.equal(find(findings, 'CHECK_CONSTRAINT').length, 0);
+  assert.equal(findings.filter((f) => f.code.startsWith('CHECK_')).length, 0);
   assert.equal(find(findings, 'NO_PRIMARY_KEY').length, 0);
 
   // the ColumnMapping carries the flags the report shows
@@ -439,17 +439,75 @@ test('foreign-key columns keep one type on both sides whatever the probes say', 
   assert.equal(find(child.findings, 'FK_TYPE_MISMATCH').length, 0);
 });
 
-test('CHECK constraints of a cross-engine move need translation', () => {
+test('CHECK constraints between engines: translated, not translated (with the reason) or overridden', () => {
   const s = schema('mysql', [
-    table('items', [col('qty', 'smallint(5) unsigned', { nullable: false })], {
-      primaryKey: ['qty'],
-      checks: [{ name: 'chk_qty', expression: '`qty` > 0' }],
-    }),
+    table(
+      'items',
+      [
+        col('qty', 'smallint(5) unsigned', { nullable: false }),
+        col('status', 'varchar(10)'),
+        col('legacy', 'int(11)'),
+      ],
+      {
+        primaryKey: ['qty'],
+        checks: [
+          { name: 'chk_qty', expression: '`qty` > 0' },
+          { name: 'chk_status', expression: "`status` in ('a','b')" },
+          { name: 'chk_legacy', expression: '`legacy` > 0' },
+          { name: 'chk_regexp', expression: "`status` regexp '^a'" },
+          { name: 'chk_gone', expression: "`status` <> ''" },
+        ],
+      },
+    ),
   ]);
-  const f = one(analyze(s, 'items').findings, 'CHECK_CONSTRAINT');
-  assert.equal(f.severity, 'medium');
-  assert.match(f.finding, /chk_qty of shop\.items \(`qty` > 0\)/);
-  assert.equal(find(analyze(s, 'items', [], 'mysql', 'mysql').findings, 'CHECK_CONSTRAINT').length, 0);
+  const t = tableOf(s, 'items');
+  const plain = analyze(s, 'items').findings;
+  const translated = find(plain, 'CHECK_TRANSLATED')[0]!.finding;
+  assert.equal(find(plain, 'CHECK_TRANSLATED').length, 2, 'chk_qty and chk_legacy');
+  assert.match(
+    translated,
+    /chk_qty of shop\.items \(`qty` > 0\) is created on PostgreSQL as CHECK \(\("qty" > 0\)\)/,
+  );
+  const refused = find(plain, 'CHECK_NOT_TRANSLATED');
+  assert.deepEqual(
+    refused.map((f) => f.severity),
+    ['medium', 'medium', 'medium'],
+    'visible, not blocking',
+  );
+  assert.match(
+    refused[0]!.finding,
+    /chk_status of shop\.items \(`status` in \('a','b'\)\) is not created on PostgreSQL: IN compares text in utf8mb4_general_ci, which ignores case/,
+  );
+  assert.match(refused[0]!.mitigation, /checks\["items\.chk_status"\]\.expression/);
+  assert.match(refused[1]!.finding, /chk_regexp .*REGEXP/);
+  assert.match(refused[2]!.finding, /chk_gone .*utf8mb4_general_ci/);
+
+  const overridden = analyzeTable('mysql', 'postgres', t, [], s, {
+    columns: { 'items.legacy': { exclude: true } },
+    checks: {
+      'items.chk_status': { expression: "lower(status) IN ('a', 'b')" },
+      'items.chk_regexp': { drop: true },
+    },
+  }).findings;
+  assert.match(
+    one(overridden, 'CHECK_OVERRIDDEN').finding,
+    /chk_status .*CHECK \(lower\(status\) IN \('a', 'b'\)\)/,
+  );
+  assert.equal(one(overridden, 'CHECK_DROPPED').severity, 'low');
+  assert.deepEqual(
+    find(overridden, 'CHECK_NOT_TRANSLATED').map((f) => /chk_(\w+)/.exec(f.finding)![1]),
+    ['legacy', 'gone'],
+  );
+  assert.match(
+    find(overridden, 'CHECK_NOT_TRANSLATED')[0]!.finding,
+    /column legacy is not created on the target/,
+  );
+
+  assert.equal(
+    analyze(s, 'items', [], 'mysql', 'mysql').findings.filter((f) => f.code.startsWith('CHECK_')).length,
+    0,
+    'same engine: copied as they are',
+  );
 });
 
 test('PostgreSQL -> MySQL: an int4range column is refused with a blocking finding and left out of the plan', () => {

@@ -3,6 +3,7 @@
 // ported by hand. Reads the source only.
 import type { Engine, ProbeResult } from '../../engines/engine';
 import type { SchemaModel, TableModel } from '../../engines/model';
+import type { CheckOverride, ColumnOverride } from '../../spec/migration-spec';
 import type { Finding, PlanReport, TablePlan, TableVolume } from '../../spec/plan-report';
 import { analyzeTable, identifierFindings, probesFor } from './compatibility';
 import { analyzeDependencies, type DependencyReport } from './dependencies';
@@ -27,6 +28,8 @@ export interface AnalyzeOptions {
   exclude: string[];
   skipDataProbes: boolean;
   tableWritesPerSecond: Record<string, number> | null;
+  /** The spec's `columns` and `checks` overrides: the CHECK findings say what the target gets. */
+  overrides?: { columns?: Record<string, ColumnOverride>; checks?: Record<string, CheckOverride> };
   /** Probe answers of tables already probed (by an earlier attempt): they are not scanned again. */
   probed?: Record<string, ProbeResult[]>;
   /** Called after each table with its probe answers, so that a caller can checkpoint them. */
@@ -73,7 +76,14 @@ export async function analyzeSchema(
       options.probed?.[table.name] ??
       (probes.length ? await engine.probe(source.schema, table.name, probes) : []);
     if (results.length) probed[table.name] = results;
-    const { plan, findings: tableFindings } = analyzeTable(from, to, table, results, source);
+    const { plan, findings: tableFindings } = analyzeTable(
+      from,
+      to,
+      table,
+      results,
+      source,
+      options.overrides,
+    );
     findings.push(...tableFindings);
     plans.push({
       table: table.name,

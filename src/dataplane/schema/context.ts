@@ -2,7 +2,7 @@
 // foreign keys, checks): the input, the problems and notes gathered so far, the namespaces of the
 // target and the statement lists of each phase.
 import type { EngineKind, SchemaModel, TableModel } from '../../engines/model';
-import type { ColumnOverride } from '../../spec/migration-spec';
+import type { CheckOverride, ColumnOverride } from '../../spec/migration-spec';
 import type { Dialect } from './names';
 import type { DdlPhase, DdlStatement, SequenceReset } from './plan';
 import type { TranslateInput } from './translate';
@@ -18,6 +18,10 @@ export interface TranslationContext {
   overrides: Record<string, ColumnOverride>;
   /** Override keys that named a column. */
   used: Set<string>;
+  /** The spec's `checks`, keyed "<table>.<constraint>". */
+  checkOverrides: Record<string, CheckOverride>;
+  /** Check override keys that named a CHECK. */
+  usedChecks: Set<string>;
   /** The selected tables whose names the target can hold. */
   tables: TableModel[];
   selected: Set<string>;

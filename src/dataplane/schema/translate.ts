@@ -5,7 +5,7 @@
 //
 // What it refuses (all problems at once, each naming table.column): a column the mapping refuses
 // (unless overridden with a type or excluded), a generated column moving between engines without
-// a translated expression, names the target cannot hold, overrides naming no column.
+// a translated expression, names the target cannot hold, overrides naming no column or CHECK.
 //
 // One file per role: columns.ts, defaults.ts, sequences.ts, tables.ts (CREATE TABLE), indexes.ts,
 // foreign-keys.ts, checks.ts; names.ts for the target's identifiers and context.ts for the state
@@ -18,7 +18,7 @@ import {
   PG_MAX_IDENTIFIER_BYTES,
   type MappedType,
 } from '../../engines/type-mapping';
-import type { ColumnOverride } from '../../spec/migration-spec';
+import type { CheckOverride, ColumnOverride } from '../../spec/migration-spec';
 import { createChecks } from './checks';
 import { planColumns } from './columns';
 import type { TranslationContext } from './context';
@@ -37,6 +37,8 @@ export interface TranslateInput {
   tables?: string[];
   /** Per-column overrides keyed "<table>.<column>" (the spec's `columns`). */
   overrides?: Record<string, ColumnOverride>;
+  /** Per-CHECK overrides keyed "<table>.<constraint>" (the spec's `checks`). */
+  checks?: Record<string, CheckOverride>;
   /** Probe answers per table (refine TINYINT(1) to boolean, ...); none: the schema-only mapping. */
   probeResults?: Record<string, ProbeResult[]>;
   /** Mappings already decided (the planner's plan.mappings) per table; computed when absent. */
@@ -62,6 +64,8 @@ export function translateSchema(input: TranslateInput): DdlPlan {
   const statements: DdlStatement[] = [];
   const overrides = input.overrides ?? {};
   const used = new Set<string>();
+  const checkOverrides = input.checks ?? {};
+  const usedChecks = new Set<string>();
 
   const wanted = [...new Set(input.tables ?? source.tables.map((t) => t.name))];
   const tables: TableModel[] = [];
@@ -132,6 +136,8 @@ export function translateSchema(input: TranslateInput): DdlPlan {
     notes,
     overrides,
     used,
+    checkOverrides,
+    usedChecks,
     tables,
     selected,
     relations,
@@ -158,7 +164,7 @@ export function translateSchema(input: TranslateInput): DdlPlan {
     const { pk, checkNamesOfTable } = createTable(ctx, table, columns);
     createIndexes(ctx, table, columns);
     createForeignKeys(ctx, table, columns);
-    createChecks(ctx, table, checkNamesOfTable);
+    createChecks(ctx, table, columns, checkNamesOfTable);
     resetSequences(ctx, table, columns);
 
     translated.push({
@@ -179,6 +185,14 @@ export function translateSchema(input: TranslateInput): DdlPlan {
       const table = key.slice(0, key.indexOf('.'));
       problems.push(
         `columns["${key}"] names no column of ${selected.has(table) ? `table ${table}` : `a migrated table (${table} is not one)`}`,
+      );
+    }
+  }
+  for (const key of Object.keys(checkOverrides)) {
+    if (!usedChecks.has(key)) {
+      const table = key.slice(0, key.indexOf('.'));
+      problems.push(
+        `checks["${key}"] names no CHECK constraint of ${selected.has(table) ? `table ${table}` : `a migrated table (${table} is not one)`}`,
       );
     }
   }

@@ -8,6 +8,7 @@
 import type { ColumnProbe, ProbeResult } from '../../../engines/engine';
 import type { EngineKind, SchemaModel, TableModel } from '../../../engines/model';
 import { mapColumn, refineMapping, type MappedType } from '../../../engines/type-mapping';
+import type { CheckOverride, ColumnOverride } from '../../../spec/migration-spec';
 import type { ColumnMapping, Finding, Severity } from '../../../spec/plan-report';
 import { autoIncrementFindings } from './auto-increment';
 import { checkFindings } from './checks';
@@ -47,6 +48,8 @@ export function analyzeTable(
   table: TableModel,
   probeResults: ProbeResult[],
   sourceSchema: SchemaModel,
+  /** The spec's `columns` and `checks` overrides (what the translator will create). */
+  overrides: { columns?: Record<string, ColumnOverride>; checks?: Record<string, CheckOverride> } = {},
 ): TableAnalysis {
   const schema = sourceSchema.schema;
   const where = `${schema}.${table.name}`;
@@ -130,7 +133,7 @@ export function analyzeTable(
     findings.push(...postgresIndexFindings(table, where, mappings));
     findings.push(...autoIncrementFindings(table, where));
   }
-  if (from !== to) findings.push(...checkFindings(from, to, table, where));
+  findings.push(...checkFindings(from, to, table, where, mappings, overrides));
 
   return { plan: { columns, refused, mappings }, findings };
 }
