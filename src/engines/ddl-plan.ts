@@ -8,7 +8,8 @@ import type { EngineKind } from './model';
  * tables: enum types, sequences, CREATE TABLE with columns, identity, generated columns, the
  * mapping's CHECKs and the primary key, comments; before the copy.
  * post-load: unique and secondary indexes, foreign keys (NOT VALID, then VALIDATE on PostgreSQL),
- * the source's CHECK constraints (same engine only); after the bulk load.
+ * the source's CHECK constraints (within an engine, translated MySQL -> PostgreSQL where portable,
+ * or as the spec's checks override gives them); after the bulk load.
  * finalize: sequences / AUTO_INCREMENT set past the maximum of the copied data; after catch-up.
  */
 export type DdlPhase = 'tables' | 'post-load' | 'finalize';
