@@ -81,6 +81,10 @@ test('arithmetic runs in bigint as on MySQL; abs, coalesce, char_length', () => 
     'decimal arithmetic is exact on both',
   );
   assert.equal(ok('abs(`a`) < 10'), '(abs(CAST("a" AS bigint)) < 10)');
+  // Constants alone too: PostgreSQL would compute 2147483647 + 1 in integer and fail.
+  assert.equal(ok('`a` > 2147483647 + 1'), '("a" > (CAST(2147483647 AS bigint) + 1))');
+  assert.equal(ok('1 - `a` < 0'), '((1 - CAST("a" AS bigint)) < 0)');
+  assert.equal(ok('`a` > 0 and -0'), '(("a" > 0) AND FALSE)', '-0 is false');
   assert.equal(ok('coalesce(`a`,`b`,0) >= 0'), '(coalesce("a", "b", 0) >= 0)');
   assert.equal(ok('char_length(`status`) between 1 and 5'), '(char_length("status") BETWEEN 1 AND 5)');
   assert.equal(ok('CHAR_LENGTH(`cc`) = 2'), '(char_length(rtrim("cc", \' \')) = 2)');

@@ -47,8 +47,10 @@ interface Typed {
   str?: string;
   /** 'other' and 'json' columns: why they cannot take part in a comparison. */
   why?: string;
-  /** The SQL is a bigint already, or text already without trailing spaces: no cast, no rtrim(). */
+  /** Text whose SQL is already without trailing spaces: no rtrim(). */
   settled?: true;
+  /** Numbers whose SQL is a bigint already: no cast. */
+  big?: true;
 }
 
 const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'bigint']);
@@ -206,8 +208,10 @@ function comparable(operands: Typed[], what: string, ordered: boolean): string[]
   return operands.map((o) => padded(o, pad));
 }
 
-function bigint(o: Typed): string {
-  return o.literal !== undefined || o.kind === 'null' || o.settled ? o.sql : `CAST(${o.sql} AS bigint)`;
+/** The operand as a bigint: cast unless it is one already (or NULL, or a literal beside a bigint). */
+function bigint(o: Typed, besideBigint: boolean): string {
+  if (o.big || o.kind === 'null' || (o.literal !== undefined && besideBigint)) return o.sql;
+  return `CAST(${o.sql} AS bigint)`;
 }
 
 function asCondition(o: Typed): string {
@@ -218,7 +222,7 @@ function asCondition(o: Typed): string {
       return 'NULL';
     case 'num':
       // MySQL: any non-zero number is true (MariaDB prints TRUE as 1).
-      if (o.literal !== undefined) return /^[0.]*$/.test(o.literal) ? 'FALSE' : 'TRUE';
+      if (o.literal !== undefined) return /^-?[0.]*$/.test(o.literal) ? 'FALSE' : 'TRUE';
       return `(${o.sql} <> 0)`;
     default:
       return refuse(`a ${o.kind === 'text' ? 'text value' : 'column'} is used as a condition`);
@@ -249,7 +253,13 @@ function emit(node: CheckNode, columns: ReadonlyMap<string, CheckColumn>): Typed
       if (a.kind === 'null') return a;
       if (a.int === 'unsigned')
         return refuse('unary minus on an UNSIGNED column fails on MySQL where PostgreSQL negates');
-      if (a.int) return { sql: `(- ${bigint(a)})`, kind: 'num', int: 'signed', settled: true };
+      if (a.literal !== undefined)
+        return {
+          ...a,
+          sql: `(- ${a.sql})`,
+          literal: a.literal.startsWith('-') ? a.literal.slice(1) : `-${a.literal}`,
+        };
+      if (a.int) return { sql: `(- ${bigint(a, false)})`, kind: 'num', int: 'signed', big: true };
       return { sql: `(- ${a.sql})`, kind: 'num' };
     }
     case 'arith': {
@@ -262,7 +272,8 @@ function emit(node: CheckNode, columns: ReadonlyMap<string, CheckColumn>): Typed
             `integer ${node.op} on an UNSIGNED column: MySQL computes it as BIGINT UNSIGNED, which fails outside 0..18446744073709551615; PostgreSQL does not`,
           );
         // MySQL computes integers in BIGINT; PostgreSQL would overflow a smallint or integer first.
-        return { sql: `(${bigint(l)} ${node.op} ${bigint(r)})`, kind: 'num', int: 'signed', settled: true };
+        const left = bigint(l, r.literal === undefined);
+        return { sql: `(${left} ${node.op} ${bigint(r, true)})`, kind: 'num', int: 'signed', big: true };
       }
       return { sql: `(${l.sql} ${node.op} ${r.sql})`, kind: 'num' };
     }
@@ -348,7 +359,8 @@ function call(name: string, args: CheckNode[], columns: ReadonlyMap<string, Chec
     case 'abs': {
       arity(1);
       const a = number(args[0]!, columns, 'abs()');
-      if (a.int === 'signed') return { sql: `abs(${bigint(a)})`, kind: 'num', int: 'signed', settled: true };
+      if (a.int === 'signed')
+        return { sql: `abs(${bigint(a, false)})`, kind: 'num', int: 'signed', big: true };
       return { sql: `abs(${a.sql})`, kind: 'num', ...(a.int ? { int: a.int } : {}) };
     }
     case 'coalesce': {
