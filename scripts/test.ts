@@ -44,11 +44,15 @@ async function main(): Promise<number> {
   delete env.TEMPORAL_ADDRESS;
   try {
     return await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...options, ...files], {
-        stdio: 'inherit',
-        env,
-        cwd: ROOT,
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-concurrency=2', ...options, ...files],
+        {
+          stdio: 'inherit',
+          env,
+          cwd: ROOT,
+        },
+      );
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {
