@@ -1,9 +1,11 @@
-// A fixed-rate write load on the capture benchmark's `hot` table (PostgreSQL): single-statement
-// autocommit writes, 70% UPDATE of an existing row, 15% INSERT of a new row, 15% DELETE of a row this
-// generator inserted. Writes are issued on a schedule (rate x elapsed time), never faster; if the
-// server falls behind, the achieved rate says so. Bounded in time. Deterministic (seeded PRNG).
-//   tsx scripts/bench/load.ts --url postgres://... --rate 2000 --seconds 60 --rows 100000
+// A fixed-rate write load on the capture benchmark's `hot` table (PostgreSQL, or MySQL/MariaDB for a
+// mysql:// URL): single-statement autocommit writes, 70% UPDATE of an existing row, 15% INSERT of a
+// new row, 15% DELETE of a row this generator inserted. Writes are issued on a schedule (rate x
+// elapsed time), never faster; if the server falls behind, the achieved rate says so. Bounded in
+// time. Deterministic (seeded PRNG): the same statements on either engine.
+//   tsx scripts/bench/load.ts --url postgres://...|mysql://... --rate 2000 --seconds 60 --rows 100000
 // Prints one JSON line: {"issued":..,"done":..,"errors":..,"seconds":..,"rate":..}.
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 function arg(name: string, fallback: string): string {
@@ -16,7 +18,14 @@ async function main(): Promise<void> {
   const rate = Number(arg('rate', '2000'));
   const seconds = Number(arg('seconds', '60'));
   const rows = Number(arg('rows', '100000'));
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // 8 sessions either way; statements in PostgreSQL's $n form, rewritten to ? for MySQL.
+  const my = url.startsWith('mysql:');
+  const pgPool = my ? null : new pg.Pool({ connectionString: url, max: 8 });
+  const myPool = my ? mysql.createPool({ uri: url, connectionLimit: 8 }) : null;
+  const query = (sql: string, params: (number | string)[]): Promise<unknown> =>
+    myPool
+      ? myPool.execute(sql.replace(/\$\d+/g, '?').replace('clock_timestamp()', 'NOW(6)'), params)
+      : pgPool!.query(sql, params);
   let seed = 42;
   const random = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -32,19 +41,15 @@ async function main(): Promise<void> {
     const r = random();
     if (r < 0.7 || (r >= 0.85 && !inserted.length)) {
       const id = 1 + Math.floor(random() * rows);
-      return pool.query('UPDATE hot SET v = v + 1, at = clock_timestamp() WHERE id = $1', [id]);
+      return query('UPDATE hot SET v = v + 1, at = clock_timestamp() WHERE id = $1', [id]);
     }
     if (r < 0.85) {
       const id = nextId++;
       inserted.push(id);
-      return pool.query('INSERT INTO hot VALUES ($1, $2, md5($3), clock_timestamp())', [
-        id,
-        issued,
-        String(id),
-      ]);
+      return query('INSERT INTO hot VALUES ($1, $2, md5($3), clock_timestamp())', [id, issued, String(id)]);
     }
     const id = inserted.splice(Math.floor(random() * inserted.length), 1)[0]!;
-    return pool.query('DELETE FROM hot WHERE id = $1', [id]);
+    return query('DELETE FROM hot WHERE id = $1', [id]);
   };
   const started = Date.now();
   const end = started + seconds * 1000;
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
     }, 5);
   });
   const elapsed = (Date.now() - started) / 1000;
-  await pool.end();
+  await (myPool ? myPool.end() : pgPool!.end());
   console.log(JSON.stringify({ issued, done, errors, seconds: elapsed, rate: done / seconds }));
 }
 
