@@ -1,5 +1,7 @@
 // `npm run bench [-- --only copy-pg|copy-mysql|validate|capture] [--scale 0.05]`
 //   copy-pg options: [--rounds N] (contenders in turn N times, median ratios) [--with-rows-path]
+//   capture options: [--capture-seconds 60] [--follow-seconds 120] [--capture-sources postgres,mysql]
+//                    [--with-harness-loop] (also the old applyBatch loop, PG -> PG, for comparison)
 // Every figure is a ratio against a peer run side by side, in the same run, on the same generated
 // data (scripts/bench/data.ts). See docs/BENCHMARKS.md for what each stage measures and why.
 // Results: a table on stdout and .cutover/bench/bench-<timestamp>.json.
@@ -8,20 +10,34 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import mysqlCb from 'mysql2';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
+import {
+  catchUp,
+  installCapture,
+  removeCapture,
+  type CatchUpActivityResult,
+  type CatchUpHeartbeat,
+  type CatchUpInput,
+} from '../../src/activities/capture';
+import { prepareTargetSchema } from '../../src/activities/schema';
+import type { EndpointRef, TableMove } from '../../src/activities/tables';
 import { applyBatch, type ApplierOptions } from '../../src/dataplane/capture/applier';
 import { openTriggerCapture } from '../../src/dataplane/capture/capture-engine';
 import { copyTable } from '../../src/dataplane/copy/copier';
-import { openRowsEngine, type RowsEngine } from '../../src/dataplane/copy/rows-engine';
+import { openRowsEngine } from '../../src/dataplane/copy/rows-engine';
 import { canonicalColumns } from '../../src/dataplane/validate/canonical';
 import { keyTranslation } from '../../src/dataplane/validate/keys';
 import { openRangeReader } from '../../src/dataplane/validate/readers';
 import { validateTable } from '../../src/dataplane/validate/validator';
 import { keyTranslator, rowTranslator, type ColumnConversion } from '../../src/dataplane/values';
-import type { TableModel } from '../../src/engines/model';
+import { openEngine } from '../../src/engines';
+import type { EngineKind, TableModel } from '../../src/engines/model';
 import { createMysqlEngine } from '../../src/engines/mysql/engine';
 import { createPostgresEngine } from '../../src/engines/postgres/engine';
+import { migrationSpecSchema } from '../../src/spec/migration-spec';
 import {
   COLUMNS,
   dbUrl,
@@ -30,7 +46,6 @@ import {
   generatePostgres,
   MYSQL_TO_PG_TYPES,
   PG_ADMIN,
-  PG_HOT_DDL,
   PG_TABLES_DDL,
   pgCount,
   pgExec,
@@ -99,6 +114,7 @@ const DB = {
   myCutover: 'cutover_bench_my_cutover',
   myPgloader: 'cutover_bench_my_pgloader',
   capture: 'cutover_bench_capture',
+  captureMy: 'cutover_bench_capture_my',
 };
 
 async function freshTarget(name: string): Promise<string> {
@@ -567,94 +583,324 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function capture(s: Sizes): Promise<void> {
-  const rate = 2000;
-  // The target starts equal to the source's hot table.
-  const dstUrl = await freshPgDatabase(DB.capture);
-  await pgExec(dstUrl, [PG_HOT_DDL]);
-  await pgExec(PG_SRC, [
-    'TRUNCATE hot',
-    `INSERT INTO hot SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${s.hot}) g`,
-  ]);
-  await sh(
-    `psql -X -q -d '${PG_SRC}' -c 'COPY hot TO STDOUT' | psql -X -q -d '${dstUrl}' -c 'COPY hot FROM STDIN'`,
-  );
-  const cap = openTriggerCapture('postgres', PG_SRC, 'public');
-  const source: RowsEngine = openRowsEngine('postgres', PG_SRC);
-  const target: RowsEngine = openRowsEngine('postgres', dstUrl);
+/** The spec's defaults (followSeconds, maxLagSeconds, heartbeat timeout), as a migration gets them. */
+const SPEC_DEFAULTS = migrationSpecSchema.parse({
+  name: 'bench',
+  source: { engine: 'postgres', connection: 'BENCH_CAP_SRC' },
+  target: { engine: 'postgres', connection: 'BENCH_CAP_DST' },
+});
+/** capture: the catchUp slices' length (default: the spec's runtime.followSeconds). */
+const followSeconds = Number(arg('follow-seconds') ?? String(SPEC_DEFAULTS.runtime.followSeconds));
+/** capture: also run the pre-activity harness loop (applyBatch + 10 ms sleep), PG -> PG, for comparison. */
+const withHarnessLoop = process.argv.includes('--with-harness-loop');
+/** capture: which sources (default both). */
+const captureSources = (arg('capture-sources') ?? 'postgres,mysql').split(',') as EngineKind[];
+
+/** What a worker gives a catchUp activity: the spec's heartbeat timeout (its keep-alive period). */
+const activityInfo = () =>
+  new MockActivityEnvironment({
+    activityType: 'catchUp',
+    heartbeatTimeoutMs: SPEC_DEFAULTS.runtime.heartbeatTimeoutSeconds * 1000,
+  });
+
+/**
+ * Something applying captured changes while the load runs: where it stands (for the lag sampler),
+ * how many changes it applied, and when it last saw nothing behind it.
+ */
+interface Follower {
+  position(): string | null;
+  applied(): number;
+  /** performance.now() of the last time the applier itself saw nothing left to apply. */
+  caughtUpAt(): number;
+  stop(): Promise<void>;
+  extra(): Record<string, number>;
+}
+
+/**
+ * The shipped path: the `catchUp` activity as the workflow's `follow` calls it while awaiting approval
+ * (src/workflows/blue-green.ts): slices of `followSeconds` (maxSeconds), never "caught up"
+ * (maxRowsBehind -1), retainAfter = the position the last validation started from, each slice from
+ * the previous one's position, default batch size and 500 ms idle poll. Its position and running
+ * totals are read from its heartbeats (what the workflow's status shows). stop() cancels the
+ * running slice, as the workflow does once its condition holds. Between slices there is no
+ * workflow task round trip here (a real worker adds one, tens of ms).
+ */
+function followWithCatchUp(
+  base: Pick<CatchUpInput, 'source' | 'target' | 'tables'>,
+  from: string,
+  retainAfter: string,
+): Follower {
+  let position = from;
+  let live: CatchUpHeartbeat | null = null;
+  let applied = 0;
+  let batches = 0;
+  let slices = 0;
+  let heartbeats = 0;
+  let emptyBatches = 0;
+  let caughtUpAt = -Infinity;
+  let lastHeartbeat = 0;
+  const cycles: number[] = [];
+  let stopping = false;
+  let env: MockActivityEnvironment | null = null;
+  const done = (async () => {
+    while (!stopping) {
+      const e = activityInfo();
+      env = e;
+      e.on('heartbeat', (d: Partial<CatchUpHeartbeat> | undefined) => {
+        // The adapter's keep-alive re-sends the last details every 2 s: only count new ones.
+        if (typeof d?.position !== 'string' || d === live) return;
+        const now = performance.now();
+        if (live && lastHeartbeat) cycles.push(now - lastHeartbeat);
+        // A batch that read nothing: the activity now sleeps pollMs (500 ms) before reading again.
+        if (d.changes === (live?.changes ?? 0)) emptyBatches++;
+        lastHeartbeat = now;
+        live = d as CatchUpHeartbeat;
+        heartbeats++;
+        if (live.lag.rowsBehind === 0) caughtUpAt = now;
+      });
+      try {
+        const r = (await e.run(catchUp, {
+          ...base,
+          position,
+          retainAfter,
+          maxRowsBehind: -1,
+          maxSeconds: followSeconds,
+        } satisfies CatchUpInput)) as CatchUpActivityResult;
+        position = r.position;
+        applied += r.changes;
+        batches += r.batches;
+        slices++;
+        live = null;
+        lastHeartbeat = 0;
+      } catch (err) {
+        if (!stopping) throw err;
+      }
+    }
+  })();
+  return {
+    position: () => live?.position ?? position,
+    applied: () => applied + (live?.changes ?? 0),
+    caughtUpAt: () => caughtUpAt,
+    stop: async () => {
+      stopping = true;
+      env?.cancel();
+      await done;
+    },
+    extra: () => {
+      const sorted = [...cycles].sort((a, b) => a - b);
+      return {
+        slicesCompleted: slices,
+        batches: batches + (live?.batches ?? 0),
+        heartbeats,
+        emptyBatches,
+        batchCycleMsP50: percentile(sorted, 50),
+        batchCycleMsP99: percentile(sorted, 99),
+      };
+    },
+  };
+}
+
+/**
+ * The harness loop the capture stage measured before it ran the activity (kept for comparison,
+ * --with-harness-loop): applyBatch in a loop, 10 ms sleep when a batch is empty, no lag() per
+ * batch, no heartbeat, no restarts, no retention.
+ */
+function followWithHarnessLoop(options: ApplierOptions, from: string): Follower {
+  let position: string | null = from;
+  let applied = 0;
+  let caughtUpAt = -Infinity;
+  let stopping = false;
+  const done = (async () => {
+    while (!stopping) {
+      const r = await applyBatch(options, position);
+      position = r.position;
+      applied += r.changes;
+      if (r.changes === 0) {
+        caughtUpAt = performance.now();
+        await sleep(10);
+      }
+    }
+  })();
+  return {
+    position: () => position,
+    applied: () => applied,
+    caughtUpAt: () => caughtUpAt,
+    stop: async () => {
+      stopping = true;
+      await done.finally(() => Promise.all([options.source.close(), options.target.close()]));
+    },
+    extra: () => ({}),
+  };
+}
+
+async function mysqlExec(url: string, statements: string[]): Promise<unknown[]> {
+  const c = await mysql.createConnection({ uri: url });
   try {
-    await cap.remove();
-    await cap.install([{ table: 'hot', key: ['id'] }]);
-    const options: ApplierOptions = {
-      capture: cap,
-      source,
-      target,
-      sourceSchema: 'public',
-      targetSchema: 'public',
-      tables: [{ table: 'hot', columns: ['id', 'v', 'note', 'at'], key: ['id'] }],
-      batchSize: 1000,
-    };
-    let position: string | null = null;
-    let applied = 0;
-    let appliedDuringLoad = 0;
-    let loadRunning = true;
+    const out: unknown[] = [];
+    for (const st of statements) out.push((await c.query(st))[0]);
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** md5 over every row of `hot` in key order, the same text on both engines. */
+async function hotDigest(kind: EngineKind, url: string): Promise<string> {
+  if (kind === 'postgres') {
+    const out = await sh(
+      `psql -X -At -d '${url}' -c "SELECT md5(string_agg(concat_ws('|', id, v, note, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')), E'\\n' ORDER BY id)) FROM hot"`,
+    );
+    return out.trim();
+  }
+  const [, rowsOut] = await mysqlExec(url, [
+    'SET SESSION group_concat_max_len = 1073741824',
+    `SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, v, note, DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f')) ORDER BY id SEPARATOR '\\n')) AS m FROM hot`,
+  ]);
+  return String((rowsOut as { m: string }[])[0]!.m);
+}
+
+/**
+ * One capture run at `rate` source writes/s for captureSeconds: a fresh `hot` table on the source
+ * (the same rows on either engine), cutover's own target table (prepareTargetSchema, as a migration
+ * creates it) filled with the same rows (untimed: the copy), the capture installed by the
+ * installCapture activity, one catchUp as the workflow's catching-up phase runs it (its position is
+ * where the "validation" started), then load.ts in its own process while the follower applies.
+ * Lag is sampled every 100 ms from the source's changelog against the follower's last published
+ * position; after the load, the drain lasts until the applier itself sees nothing behind.
+ */
+async function captureRun(
+  s: Sizes,
+  kind: EngineKind,
+  myUrl: string,
+  applier: 'activity' | 'harness',
+): Promise<void> {
+  const rate = 2000;
+  const side = kind === 'postgres' ? 'PG' : 'MySQL';
+  const srcUrl = kind === 'postgres' ? PG_SRC : myUrl;
+  const srcSchema = kind === 'postgres' ? 'public' : SOURCE_DB;
+  const dstUrl = await freshPgDatabase(kind === 'postgres' ? DB.capture : DB.captureMy);
+  process.env.CUTOVER_DB_BENCH_CAP_SRC = srcUrl;
+  process.env.CUTOVER_DB_BENCH_CAP_DST = dstUrl;
+  const source: EndpointRef = { engine: kind, connection: 'BENCH_CAP_SRC', schema: srcSchema };
+  const target: EndpointRef = { engine: 'postgres', connection: 'BENCH_CAP_DST', schema: 'public' };
+  const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> =>
+    activityInfo().run(fn, input) as Promise<R>;
+
+  await run(removeCapture, { source });
+  if (kind === 'postgres')
+    await pgExec(srcUrl, [
+      'TRUNCATE hot',
+      `INSERT INTO hot SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${s.hot}) g`,
+      'VACUUM ANALYZE hot',
+    ]);
+  else
+    await mysqlExec(srcUrl, [
+      'DROP TABLE IF EXISTS hot',
+      'CREATE TABLE hot (id bigint PRIMARY KEY, v int, note text, at datetime(6)) ENGINE=InnoDB',
+      `INSERT INTO hot SELECT seq, seq, MD5(seq), TIMESTAMPADD(SECOND, seq, '2022-01-01 00:00:00') FROM seq_1_to_${s.hot}`,
+      'ANALYZE TABLE hot',
+    ]);
+  // The move as the workflow plans it: the source's model and the DDL plan's translation of `hot`.
+  const introspecting = openEngine(kind, srcUrl);
+  const model = await introspecting.introspect({ schema: srcSchema }).finally(() => introspecting.close());
+  const prepared = await run(prepareTargetSchema, {
+    target,
+    phase: 'tables' as const,
+    translate: { source: model, tables: ['hot'] },
+  });
+  const move: TableMove = {
+    table: model.tables.find((t) => t.name === 'hot')!,
+    mapping: prepared.plan.tables.find((t) => t.source === 'hot')!,
+  };
+  await pgExec(dstUrl, [
+    `INSERT INTO hot (id, v, note, at) SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${s.hot}) g`,
+    'VACUUM ANALYZE hot',
+  ]);
+  if ((await hotDigest(kind, srcUrl)) !== (await hotDigest('postgres', dstUrl)))
+    throw new Error(`capture ${side}: the target does not start equal to the source`);
+
+  const cap = openTriggerCapture(kind, srcUrl, srcSchema);
+  let follower: Follower | null = null;
+  try {
+    await run(installCapture, { source, tables: [{ table: 'hot', key: ['id'] }] });
+    const base = { source, target, tables: [move] };
+    // The catching-up phase's call; its position is where the validation starts (validatedFrom).
+    const caught = await run(catchUp, {
+      ...base,
+      position: null,
+      maxRowsBehind: Number.MAX_SAFE_INTEGER,
+      maxSecondsBehind: SPEC_DEFAULTS.cutover.maxLagSeconds,
+    });
+    const validatedFrom = caught.position;
+    const contender =
+      applier === 'activity'
+        ? `${side} -> PG: catchUp activity (${followSeconds} s slices, retainAfter)`
+        : `${side} -> PG: harness applyBatch loop (old method)`;
+    log(`capture ${side} -> PG, ${applier}: ${rate} writes/s for ${captureSeconds} s`);
     const lags: number[] = [];
+    let loadRunning = true;
     let sampling = false;
+    const loadStarted = performance.now();
+    const f =
+      applier === 'activity'
+        ? followWithCatchUp(base, validatedFrom, validatedFrom)
+        : followWithHarnessLoop(
+            {
+              capture: cap,
+              source: openRowsEngine(kind, srcUrl),
+              target: openRowsEngine('postgres', dstUrl),
+              sourceSchema: srcSchema,
+              targetSchema: 'public',
+              tables: [{ table: 'hot', columns: ['id', 'v', 'note', 'at'], key: ['id'] }],
+              batchSize: 1000,
+            },
+            validatedFrom,
+          );
+    follower = f;
     const sampler = setInterval(() => {
       if (sampling || !loadRunning) return;
       sampling = true;
       cap
-        .lag(position)
+        .lag(f.position())
         .then((l) => lags.push(l.secondsBehind))
         .finally(() => (sampling = false));
     }, 100);
-    log(`capture: ${rate} writes/s for ${captureSeconds} s with the applier running`);
-    const loadStarted = performance.now();
-    const load = sh(
-      `'${path.join(process.cwd(), 'node_modules/.bin/tsx')}' scripts/bench/load.ts --url '${PG_SRC}' --rate ${rate} --seconds ${captureSeconds} --rows ${s.hot}`,
+    let appliedDuringLoad = 0;
+    let loadEnded = 0;
+    const lr = await sh(
+      `'${path.join(process.cwd(), 'node_modules/.bin/tsx')}' scripts/bench/load.ts --url '${srcUrl}' --rate ${rate} --seconds ${captureSeconds} --rows ${s.hot}`,
     ).then((out) => {
       loadRunning = false;
-      appliedDuringLoad = applied;
+      loadEnded = performance.now();
+      appliedDuringLoad = f.applied();
       return JSON.parse(out.trim().split('\n').pop()!) as { done: number; errors: number; seconds: number };
     });
-    let loadResult: { done: number; errors: number; seconds: number } | null = null;
-    void load.then((r) => (loadResult = r));
-    let loadSeconds = 0;
-    let drainSeconds = 0;
-    for (;;) {
-      const r = await applyBatch(options, position);
-      position = r.position;
-      applied += r.changes;
-      if (loadResult && !loadSeconds) loadSeconds = secs(loadStarted);
-      if (r.changes === 0) {
-        if (loadResult) {
-          drainSeconds = secs(loadStarted) - loadSeconds;
-          break;
-        }
-        await sleep(10);
-      }
-    }
     clearInterval(sampler);
-    const lr = await load;
-    // Converged: the target equals the source.
-    const [a, b] = await Promise.all([
-      sh(`psql -X -At -d '${PG_SRC}' -c "SELECT md5(string_agg(h::text, ',' ORDER BY id)) FROM hot h"`),
-      sh(`psql -X -At -d '${dstUrl}' -c "SELECT md5(string_agg(h::text, ',' ORDER BY id)) FROM hot h"`),
-    ]);
-    if (a !== b) throw new Error('capture: the target did not converge to the source');
+    const loadSeconds = (loadEnded - loadStarted) / 1000;
+    // Drained: the applier itself saw nothing behind it after the load stopped.
+    while (f.caughtUpAt() <= loadEnded) {
+      if (performance.now() - loadEnded > 300_000) throw new Error(`capture ${side}: no drain within 300 s`);
+      await sleep(10);
+    }
+    const drainSeconds = (f.caughtUpAt() - loadEnded) / 1000;
+    await f.stop();
+    follower = null;
+    const applied = f.applied();
+    const [a, b] = await Promise.all([hotDigest(kind, srcUrl), hotDigest('postgres', dstUrl)]);
+    if (a !== b) throw new Error(`capture ${side}: the target did not converge to the source`);
     lags.sort((x, y) => x - y);
     const p50 = percentile(lags, 50);
     const p99 = percentile(lags, 99);
     rows.push({
       stage: 'capture',
-      contender: `load generator (${rate}/s target)`,
+      contender: `${side} load generator (${rate}/s target)`,
       seconds: lr.seconds,
       rows: lr.done,
       extra: { writesPerSecond: lr.done / lr.seconds, errors: lr.errors },
     });
     rows.push({
       stage: 'capture',
-      contender: 'trigger capture + applier',
+      contender,
       seconds: loadSeconds + drainSeconds,
       rows: applied,
       extra: {
@@ -664,20 +910,33 @@ async function capture(s: Sizes): Promise<void> {
         lagMax: lags[lags.length - 1] ?? NaN,
         lagSamples: lags.length,
         drainSecondsAfterLoad: drainSeconds,
+        ...f.extra(),
       },
     });
     ratios.push({
       stage: 'capture',
-      name: 'applied changes/s during load / writes/s',
+      name: `${contender}: applied changes/s during load / writes/s`,
       value: appliedDuringLoad / lr.done,
       target: '~1',
       met: appliedDuringLoad / lr.done > 0.95,
     });
-    ratios.push({ stage: 'capture', name: 'lag p99 (s)', value: p99, target: '< 1', met: p99 < 1 });
+    ratios.push({
+      stage: 'capture',
+      name: `${contender}: lag p99 (s)`,
+      value: p99,
+      target: '< 1',
+      met: p99 < 1,
+    });
   } finally {
-    await cap.remove().catch(() => undefined);
-    await Promise.all([cap.close(), source.close(), target.close()]);
+    await (follower as Follower | null)?.stop().catch(() => undefined);
+    await run(removeCapture, { source }).catch(() => undefined);
+    await cap.close();
   }
+}
+
+async function capture(s: Sizes, myUrl: string): Promise<void> {
+  for (const kind of captureSources) await captureRun(s, kind, myUrl, 'activity');
+  if (withHarnessLoop) await captureRun(s, 'postgres', myUrl, 'harness');
 }
 
 function printTable(): void {
@@ -716,7 +975,7 @@ async function main(): Promise<void> {
     if (stage === 'copy-pg') await copyPg(s);
     if (stage === 'copy-mysql') await copyMysql(s, myUrl);
     if (stage === 'validate') await validate(s, myUrl);
-    if (stage === 'capture') await capture(s);
+    if (stage === 'capture') await capture(s, myUrl);
   }
   printTable();
   const dir = path.join(process.cwd(), '.cutover', 'bench');
