@@ -2,6 +2,7 @@
 //   copy-pg options: [--rounds N] (contenders in turn N times, median ratios) [--with-rows-path]
 //   capture options: [--capture-seconds 60] [--follow-seconds 120] [--capture-sources postgres,mysql]
 //                    [--with-harness-loop] (also the old applyBatch loop, PG -> PG, for comparison)
+//                    [--poll-ms N] (diagnosis: the activity's idle poll, which the workflow leaves at 500)
 // Every figure is a ratio against a peer run side by side, in the same run, on the same generated
 // data (scripts/bench/data.ts). See docs/BENCHMARKS.md for what each stage measures and why.
 // Results: a table on stdout and .cutover/bench/bench-<timestamp>.json.
@@ -593,6 +594,11 @@ const SPEC_DEFAULTS = migrationSpecSchema.parse({
 const followSeconds = Number(arg('follow-seconds') ?? String(SPEC_DEFAULTS.runtime.followSeconds));
 /** capture: also run the pre-activity harness loop (applyBatch + 10 ms sleep), PG -> PG, for comparison. */
 const withHarnessLoop = process.argv.includes('--with-harness-loop');
+/**
+ * capture, diagnosis only: the activity's idle poll (CatchUpInput.pollMs). The workflow never sets it
+ * (default 500 ms); a run with it is labelled as not the shipped path.
+ */
+const pollMs = arg('poll-ms') === undefined ? undefined : Number(arg('poll-ms'));
 /** capture: which sources (default both). */
 const captureSources = (arg('capture-sources') ?? 'postgres,mysql').split(',') as EngineKind[];
 
@@ -665,6 +671,7 @@ function followWithCatchUp(
           retainAfter,
           maxRowsBehind: -1,
           maxSeconds: followSeconds,
+          ...(pollMs === undefined ? {} : { pollMs }),
         } satisfies CatchUpInput)) as CatchUpActivityResult;
         position = r.position;
         applied += r.changes;
@@ -834,10 +841,14 @@ async function captureRun(
     const validatedFrom = caught.position;
     const contender =
       applier === 'activity'
-        ? `${side} -> PG: catchUp activity (${followSeconds} s slices, retainAfter)`
+        ? `${side} -> PG: catchUp activity (${followSeconds} s slices, retainAfter${
+            pollMs === undefined ? '' : `, pollMs ${pollMs}: NOT the workflow's default`
+          })`
         : `${side} -> PG: harness applyBatch loop (old method)`;
     log(`capture ${side} -> PG, ${applier}: ${rate} writes/s for ${captureSeconds} s`);
     const lags: number[] = [];
+    /** How long each sampled lag() took: the query the activity also runs after every batch. */
+    const lagQueryMs: number[] = [];
     let loadRunning = true;
     let sampling = false;
     const loadStarted = performance.now();
@@ -860,9 +871,13 @@ async function captureRun(
     const sampler = setInterval(() => {
       if (sampling || !loadRunning) return;
       sampling = true;
+      const asked = performance.now();
       cap
         .lag(f.position())
-        .then((l) => lags.push(l.secondsBehind))
+        .then((l) => {
+          lags.push(l.secondsBehind);
+          lagQueryMs.push(performance.now() - asked);
+        })
         .finally(() => (sampling = false));
     }, 100);
     let appliedDuringLoad = 0;
@@ -885,10 +900,13 @@ async function captureRun(
     const drainSeconds = (f.caughtUpAt() - loadEnded) / 1000;
     await f.stop();
     follower = null;
+    // Changes kept in the changelog since the validation's start (retainAfter): all of them, for the activity.
+    const retained = (await cap.lag(validatedFrom)).rowsBehind;
     const applied = f.applied();
     const [a, b] = await Promise.all([hotDigest(kind, srcUrl), hotDigest('postgres', dstUrl)]);
     if (a !== b) throw new Error(`capture ${side}: the target did not converge to the source`);
     lags.sort((x, y) => x - y);
+    lagQueryMs.sort((x, y) => x - y);
     const p50 = percentile(lags, 50);
     const p99 = percentile(lags, 99);
     rows.push({
@@ -910,6 +928,9 @@ async function captureRun(
         lagMax: lags[lags.length - 1] ?? NaN,
         lagSamples: lags.length,
         drainSecondsAfterLoad: drainSeconds,
+        lagQueryMsP50: percentile(lagQueryMs, 50),
+        lagQueryMsP99: percentile(lagQueryMs, 99),
+        changelogRowsRetained: retained,
         ...f.extra(),
       },
     });
