@@ -71,7 +71,7 @@ export interface CatchUpInput {
   batchSize?: number;
   /** Give up after this long without reaching the threshold (result caughtUp: false); default: never. */
   maxSeconds?: number;
-  /** Wait between reads when nothing new was read but the lag is still above the threshold (default 500). */
+  /** Longest wait between reads when nothing new was read (default 500; it starts at 25 ms and doubles). */
   pollMs?: number;
 }
 
@@ -142,6 +142,7 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
         upserted: 0,
         deleted: 0,
       };
+      let idle = 0;
       let backlog = input.drainBacklog ? (await options.capture.lag(state.position || null)).rowsBehind : 0;
       for (;;) {
         signal.throwIfAborted();
@@ -167,11 +168,19 @@ export const catchUp = adapt(async (input: CatchUpInput): Promise<CatchUpActivit
           }
         } else withinSince = null;
         if (Date.now() >= deadline) return state;
-        if (r.changes === 0 || withinSince !== null) await sleep(input.pollMs ?? 500, signal);
+        // Nothing new: look again soon, then less and less often up to pollMs. Right after a
+        // drain, a steady writer has new changes within milliseconds (a flat 500 ms wait was the
+        // whole of the p99 lag, docs/BENCHMARKS.md); an idle source settles at one read per pollMs.
+        idle = r.changes === 0 ? idle + 1 : 0;
+        const pollMs = input.pollMs ?? 500;
+        if (withinSince !== null) await sleep(pollMs, signal);
+        else if (idle) await sleep(Math.min(pollMs, FIRST_IDLE_POLL_MS * 2 ** (idle - 1)), signal);
       }
     }),
   );
 });
+
+const FIRST_IDLE_POLL_MS = 25;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
