@@ -90,16 +90,113 @@ export async function assertSameShop(a: string, b: string, label: string): Promi
 }
 
 /**
+ * What the shop holds, summed: counts, money in cents, key sums. A write changes these by an amount
+ * its statement returns, so the totals of a side are the totals before the writer plus what every
+ * acknowledged write changed (ShopWriter.acked): a lost, duplicated or half-applied write shows.
+ */
+export interface ShopTotals {
+  accounts: number;
+  activeAccounts: number;
+  balanceCents: number;
+  entries: number;
+  amountCents: number;
+  /** Sum of entries.seq: primary-key changes move it. */
+  seqSum: number;
+  tags: number;
+  uses: number;
+}
+
+export const NO_CHANGE: ShopTotals = {
+  accounts: 0,
+  activeAccounts: 0,
+  balanceCents: 0,
+  entries: 0,
+  amountCents: 0,
+  seqSum: 0,
+  tags: 0,
+  uses: 0,
+};
+
+export function addTotals(a: ShopTotals, b: Partial<ShopTotals>): ShopTotals {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof ShopTotals)[]) out[k] += b[k] ?? 0;
+  return out;
+}
+
+export async function shopTotals(url: string): Promise<ShopTotals> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<Record<keyof ShopTotals, string>>(`
+      SELECT (SELECT count(*) FROM accounts)::text AS "accounts",
+             (SELECT count(*) FROM accounts WHERE active)::text AS "activeAccounts",
+             (SELECT coalesce(sum(balance * 100), 0)::bigint FROM accounts)::text AS "balanceCents",
+             (SELECT count(*) FROM entries)::text AS "entries",
+             (SELECT coalesce(sum(amount * 100), 0)::bigint FROM entries)::text AS "amountCents",
+             (SELECT coalesce(sum(seq), 0) FROM entries)::text AS "seqSum",
+             (SELECT count(*) FROM tags)::text AS "tags",
+             (SELECT coalesce(sum(uses), 0) FROM tags)::text AS "uses"`);
+    const totals = { ...NO_CHANGE };
+    for (const k of Object.keys(totals) as (keyof ShopTotals)[]) totals[k] = Number(rows[0]![k]);
+    return totals;
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * The side at `url` holds every write the writer saw acknowledged, on either side, and nothing else:
+ * its totals are `before` plus the writer's acknowledged changes, and every account it inserted (and
+ * did not delete) is there. A write the fence rejected was not acknowledged and counts for nothing.
+ */
+export async function assertHoldsAckedWrites(
+  url: string,
+  before: ShopTotals,
+  writer: ShopWriter,
+  label: string,
+): Promise<void> {
+  assert.deepEqual(writer.unknown, [], `${label}: writes whose outcome the app does not know`);
+  assert.deepEqual(await shopTotals(url), addTotals(before, writer.acked), `${label}: totals`);
+  const emails = [...writer.emails];
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ email: string }>(`SELECT email FROM accounts WHERE email = ANY($1)`, [
+      emails,
+    ]);
+    const found = new Set(rows.map((r) => r.email));
+    assert.deepEqual(
+      emails.filter((e) => !found.has(e)),
+      [],
+      `${label}: acknowledged accounts missing`,
+    );
+  } finally {
+    await c.end();
+  }
+}
+
+const cents = (v: string | number) => Math.round(Number(v) * 100);
+
+/**
  * An application's writer: inserts (identity keys too), updates (key changes included), deletes on
  * the side the routing names. It learns the routing from the workflow's status and from fence
  * errors: a rejected write waits for the switch and is not retried (the app would report it).
+ * Every acknowledged write adds what it changed to `acked` (see ShopTotals).
  */
 export class ShopWriter {
   writes = 0;
+  readonly writesOn: Record<'source' | 'target', number> = { source: 0, target: 0 };
   fenced = 0;
+  /** Writes the server refused (unique or FK violations of random writes, the fence): no effect. */
   failures = 0;
+  /** Writes that failed without the server's answer (a lost connection): their outcome is unknown. */
+  readonly unknown: string[] = [];
   fenceMessage: string | null = null;
   side: 'source' | 'target' = 'source';
+  /** The sum of what every acknowledged write changed. */
+  acked: ShopTotals = { ...NO_CHANGE };
+  /** Emails of the accounts this writer inserted (acknowledged) and did not delete. */
+  readonly emails = new Set<string>();
   private stopped = false;
   private readonly done: Promise<void>;
   private readonly rand: () => number;
@@ -131,9 +228,13 @@ export class ShopWriter {
           lastRoutingCheck = Date.now();
           this.side = await this.routing().catch(() => this.side);
         }
+        const side = this.side;
         try {
-          await this.writeOnce(await client(this.side));
+          const change = await this.writeOnce(await client(side));
+          this.acked = addTotals(this.acked, change.totals);
+          change.acknowledged();
           this.writes++;
+          this.writesOn[side]++;
         } catch (err) {
           const message = (err as Error).message;
           if (/fenced/i.test(message)) {
@@ -141,7 +242,8 @@ export class ShopWriter {
             this.fenceMessage ??= message;
             lastRoutingCheck = 0;
             await sleep(50);
-          } else this.failures++; // unique or FK violations of random writes
+          } else if (err instanceof pg.DatabaseError) this.failures++;
+          else this.unknown.push(`${side}: ${message}`);
         }
         if (pauseMs) await sleep(pauseMs);
       }
@@ -150,64 +252,123 @@ export class ShopWriter {
     }
   }
 
-  private readonly created: string[] = [];
+  private readonly created: { id: string; email: string }[] = [];
 
-  private async writeOnce(c: pg.Client): Promise<void> {
+  /** One write; what it changed, to be counted once it is acknowledged. */
+  private async writeOnce(c: pg.Client): Promise<{ totals: Partial<ShopTotals>; acknowledged: () => void }> {
     const r = this.rand();
     const id = 1 + Math.floor(this.rand() * 400);
     const n = Math.floor(this.rand() * 1e9);
+    const nothing = () => undefined;
+    const entries = (rows: { amount: string; seq: number }[], sign: 1 | -1) => ({
+      entries: sign * rows.length,
+      amountCents: sign * rows.reduce((sum, x) => sum + cents(x.amount), 0),
+      seqSum: sign * rows.reduce((sum, x) => sum + x.seq, 0),
+    });
     if (r < 0.25) {
+      const email = `w${n}@example.com`;
       await c.query(`INSERT INTO accounts (email, balance, profile, avatar) VALUES ($1, $2, $3, $4)`, [
-        `w${n}@example.com`,
+        email,
         (n % 100000) / 100,
         n % 2 ? JSON.stringify({ w: n, s: '😀' }) : null,
         n % 3 ? null : Buffer.from([n % 256, 0, 255]),
       ]);
+      return {
+        totals: { accounts: 1, activeAccounts: 1, balanceCents: n % 100000 },
+        acknowledged: () => this.emails.add(email),
+      };
     } else if (r < 0.45) {
-      await c.query(`UPDATE accounts SET balance = balance + 1.25, active = NOT active WHERE id = $1`, [id]);
-    } else if (r < 0.55) {
-      await c.query(
-        `INSERT INTO entries (account_id, seq, amount, note) SELECT id, 100000 + floor(random() * 1e8)::int, 1.5, NULL FROM accounts WHERE id = $1`,
+      const { rows } = await c.query<{ active: boolean }>(
+        `UPDATE accounts SET balance = balance + 1.25, active = NOT active WHERE id = $1 RETURNING active`,
         [id],
       );
+      return {
+        totals: {
+          balanceCents: 125 * rows.length,
+          activeAccounts: rows.reduce((sum, x) => sum + (x.active ? 1 : -1), 0),
+        },
+        acknowledged: nothing,
+      };
+    } else if (r < 0.55) {
+      const { rows } = await c.query<{ amount: string; seq: number }>(
+        `INSERT INTO entries (account_id, seq, amount, note) SELECT id, 100000 + floor(random() * 1e8)::int, 1.5, NULL FROM accounts WHERE id = $1 RETURNING amount, seq`,
+        [id],
+      );
+      return { totals: entries(rows, 1), acknowledged: nothing };
     } else if (r < 0.62) {
       // A primary-key change.
-      await c.query(
+      const { rowCount } = await c.query(
         `UPDATE entries SET seq = seq + 500000000 WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries WHERE account_id = $1 AND seq < 500000000 LIMIT 1)`,
         [id],
       );
+      return { totals: { seqSum: 500000000 * (rowCount ?? 0) }, acknowledged: nothing };
     } else if (r < 0.7) {
-      await c.query(
-        `DELETE FROM entries WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries WHERE account_id = $1 LIMIT 1)`,
+      const { rows } = await c.query<{ amount: string; seq: number }>(
+        `DELETE FROM entries WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries WHERE account_id = $1 LIMIT 1) RETURNING amount, seq`,
         [id],
       );
+      return { totals: entries(rows, -1), acknowledged: nothing };
     } else if (r < 0.8) {
       const tag = `tag-${1 + Math.floor(this.rand() * 300)}`;
-      await c.query(
-        `INSERT INTO tags (tag, uses) VALUES ($1, 1) ON CONFLICT (tag) DO UPDATE SET uses = tags.uses + 1`,
+      const { rows } = await c.query<{ inserted: boolean }>(
+        `INSERT INTO tags (tag, uses) VALUES ($1, 1) ON CONFLICT (tag) DO UPDATE SET uses = tags.uses + 1 RETURNING (xmax = 0) AS inserted`,
         [tag],
       );
+      return { totals: { tags: rows[0]!.inserted ? 1 : 0, uses: 1 }, acknowledged: nothing };
     } else if (r < 0.9) {
       // A parent and its children in one transaction: the target's foreign keys see both or neither.
+      const email = `p${n}@example.com`;
+      let parent = '';
+      let children: { amount: string; seq: number }[] = [];
       await this.transaction(c, async () => {
         const a = await c.query<{ id: string }>(`INSERT INTO accounts (email) VALUES ($1) RETURNING id`, [
-          `p${n}@example.com`,
+          email,
         ]);
-        const parent = a.rows[0]!.id;
-        await c.query(
-          `INSERT INTO entries (account_id, seq, amount, note) SELECT $1, g, g * 0.5, 'child ' || g FROM generate_series(1, 3) g`,
-          [parent],
-        );
-        this.created.push(parent);
+        parent = a.rows[0]!.id;
+        children = (
+          await c.query<{ amount: string; seq: number }>(
+            `INSERT INTO entries (account_id, seq, amount, note) SELECT $1, g, g * 0.5, 'child ' || g FROM generate_series(1, 3) g RETURNING amount, seq`,
+            [parent],
+          )
+        ).rows;
       });
+      return {
+        totals: { ...entries(children, 1), accounts: 1, activeAccounts: 1 },
+        acknowledged: () => {
+          this.created.push({ id: parent, email });
+          this.emails.add(email);
+        },
+      };
     } else if (this.created.length) {
       // Children first, then their parent, in one transaction.
       const parent = this.created.splice(Math.floor(this.rand() * this.created.length), 1)[0]!;
+      let children: { amount: string; seq: number }[] = [];
+      let accounts: { active: boolean; balance: string }[] = [];
       await this.transaction(c, async () => {
-        await c.query(`DELETE FROM entries WHERE account_id = $1`, [parent]);
-        await c.query(`DELETE FROM accounts WHERE id = $1`, [parent]);
+        children = (
+          await c.query<{ amount: string; seq: number }>(
+            `DELETE FROM entries WHERE account_id = $1 RETURNING amount, seq`,
+            [parent.id],
+          )
+        ).rows;
+        accounts = (
+          await c.query<{ active: boolean; balance: string }>(
+            `DELETE FROM accounts WHERE id = $1 RETURNING active, balance`,
+            [parent.id],
+          )
+        ).rows;
       });
+      return {
+        totals: {
+          ...entries(children, -1),
+          accounts: -accounts.length,
+          activeAccounts: -accounts.filter((a) => a.active).length,
+          balanceCents: -accounts.reduce((sum, a) => sum + cents(a.balance), 0),
+        },
+        acknowledged: () => this.emails.delete(parent.email),
+      };
     }
+    return { totals: {}, acknowledged: nothing };
   }
 
   private async transaction(c: pg.Client, body: () => Promise<void>): Promise<void> {
@@ -225,6 +386,15 @@ export class ShopWriter {
     this.stopped = true;
     await this.done;
   }
+}
+
+/**
+ * The side the workflow's routing names (its status query), asked with a deadline: a query waits for a
+ * dead worker's sticky queue to time out, and may never return when the Temporal server dies.
+ */
+export function statusRouting(client: Client, handle: WorkflowHandle): () => Promise<'source' | 'target'> {
+  return () =>
+    client.withDeadline(Date.now() + 2_000, () => handle.query(statusQuery)).then((s) => s.routing.active);
 }
 
 /** Poll the status query until `test` holds (queries fail while no worker runs: keep asking). */

@@ -21,17 +21,18 @@ import {
 } from '../../src/workflows/messages';
 import type { TestDatabase } from '../helpers/databases';
 import {
+  addTotals,
+  assertHoldsAckedWrites,
   assertSameShop,
   cutoverObjects,
   rejectedWith,
   replayHistory,
-  SHOP_KEYS as KEYS,
-  SHOP_TABLES,
   shopPair,
   shopSpec,
   ShopWriter,
+  shopTotals,
   startMigration,
-  tableDigest,
+  statusRouting,
   waitForStatus,
 } from '../helpers/migration';
 import { testAddress, withWorker } from '../helpers/temporal';
@@ -148,42 +149,83 @@ describe('blueGreenMigration', () => {
 });
 
 describe('blueGreenMigration rollback', () => {
-  test('after the cutover: every write made on the target is back on the source, which takes writes again', async () => {
+  test('after the cutover, with the app writing throughout: every write acknowledged on either side ends on the source, which takes writes again', async () => {
     const db = await pair();
+    const before = await shopTotals(db.source.url);
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await start(client, taskQueue, spec('bg-rollback', { approval: { auto: true } }));
-      await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
-      const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, async () => 'target', {
-        seed: 11,
-      });
-      await waitForStatus(handle, () => writer.writes > 150, 'writes on the target');
-      await writer.stop();
-      // Rows written on the new side only: an identity insert, an update, a delete.
-      await query(db.target.url, `INSERT INTO accounts (email) VALUES ('only-on-target@example.com')`);
-      await query(db.target.url, `UPDATE tags SET uses = -1 WHERE tag = 'tag-1'`);
-      await query(
-        db.target.url,
-        `DELETE FROM entries WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries LIMIT 3)`,
+      const writer = new ShopWriter(
+        { source: db.source.url, target: db.target.url },
+        statusRouting(client, handle),
+        { seed: 11 },
       );
-      // The target is dropped by the rollback: its digests are what the source must hold afterwards.
-      const expected = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.target.url, t, KEYS[t]!)));
+      let deleted: { account_id: string; seq: number; amount: string }[];
+      let fencedBefore: number;
+      try {
+        await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
+        await waitForStatus(
+          handle,
+          () => writer.side === 'target' && writer.writesOn.target > 150,
+          'writes on the target',
+        );
+        // Rows written on the new side only, by hand: an identity insert, an update, a delete.
+        await query(db.target.url, `INSERT INTO accounts (email) VALUES ('only-on-target@example.com')`);
+        await query(db.target.url, `UPDATE accounts SET profile = '{"set": "on the target"}' WHERE id = 7`);
+        deleted = await query(
+          db.target.url,
+          `DELETE FROM entries WHERE (account_id, seq) IN (SELECT account_id, seq FROM entries WHERE seq <= 800 LIMIT 3)
+           RETURNING account_id, seq, amount`,
+        );
+        assert.ok(deleted.length > 0, 'entries deleted on the target');
 
-      await handle.signal(rollbackSignal, { reason: 'the app misbehaves on the new database' });
-      const result = (await handle.result()) as MigrationResult;
-      assert.equal(result.outcome, 'rolled-back');
-      assert.equal(result.rollbackReason, 'the app misbehaves on the new database');
-
-      const actual = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.source.url, t, KEYS[t]!)));
-      assert.deepEqual(actual, expected, 'the source after the rollback equals the target before it');
+        // The app keeps writing through the request and the compensations.
+        fencedBefore = writer.fenced;
+        await handle.signal(rollbackSignal, { reason: 'the app misbehaves on the new database' });
+        const result = (await handle.result()) as MigrationResult;
+        assert.equal(result.outcome, 'rolled-back');
+        assert.equal(result.rollbackReason, 'the app misbehaves on the new database');
+        const onSource = writer.writesOn.source;
+        await waitForStatus(
+          handle,
+          () => writer.side === 'source' && writer.writesOn.source > onSource + 50,
+          'writes on the source after the rollback',
+        );
+      } finally {
+        await writer.stop();
+      }
+      assert.ok(writer.fenced > fencedBefore, "the app never met the target's fence in the rollback");
+      const byHand = {
+        accounts: 1,
+        activeAccounts: 1,
+        entries: -deleted.length,
+        amountCents: -deleted.reduce((n, r) => n + Math.round(Number(r.amount) * 100), 0),
+        seqSum: -deleted.reduce((n, r) => n + r.seq, 0),
+      };
+      await assertHoldsAckedWrites(
+        db.source.url,
+        addTotals(before, byHand),
+        writer,
+        'the source after the rollback',
+      );
       assert.equal(
         (await query(db.source.url, `SELECT 1 FROM accounts WHERE email = 'only-on-target@example.com'`))
           .length,
         1,
       );
-      assert.equal(
-        (await query<{ uses: number }>(db.source.url, `SELECT uses FROM tags WHERE tag = 'tag-1'`))[0]!.uses,
-        -1,
+      assert.deepEqual(
+        (await query<{ profile: unknown }>(db.source.url, `SELECT profile FROM accounts WHERE id = 7`))[0]!
+          .profile,
+        { set: 'on the target' },
       );
+      for (const d of deleted)
+        assert.deepEqual(
+          await query(db.source.url, `SELECT 1 FROM entries WHERE account_id = $1 AND seq = $2`, [
+            d.account_id,
+            d.seq,
+          ]),
+          [],
+          `entry ${d.account_id}/${d.seq} deleted on the target`,
+        );
       // The source is not fenced, and its identity is past the rows that came back.
       await query(db.source.url, `INSERT INTO accounts (email) VALUES ('after-rollback@example.com')`);
       assert.deepEqual(await tablesOf(db.target.url), [], 'the target tables are dropped');
