@@ -8,10 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { temporal } from '@temporalio/proto';
 import { workflowBundlePath } from '../../src/temporal/bundle';
 import type { MigrationPhase, MigrationStatus } from '../../src/workflows/messages';
 import { approveCutoverUpdate, statusQuery } from '../../src/workflows/messages';
+import { MigrationPhase as MigrationPhaseAttribute } from '../../src/workflows/search-attributes';
 import { createPostgresDatabase, type TestDatabase } from './databases';
 import { prng } from './exactness';
 
@@ -389,6 +392,29 @@ export class ShopWriter {
 }
 
 /**
+ * A batch job on the shop's source: every entry's note rewritten `rounds` times, a few seconds of
+ * changes for the catch-up to apply (deadlocks with the app are retried, as a batch job would).
+ */
+export async function rewriteEntries(url: string, rounds: number): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.query(`UPDATE entries SET note = coalesce(note, '') || '.'`);
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+        }
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/**
  * The side the workflow's routing names (its status query), asked with a deadline: a query waits for a
  * dead worker's sticky queue to time out, and may never return when the Temporal server dies.
  */
@@ -462,9 +488,165 @@ const PHASE_ORDER: MigrationPhase[] = [
   'completed',
 ];
 
-/** One worker process at a time; `kill` SIGKILLs it and starts the next. */
+/**
+ * The workflow as the server describes it, without asking a worker (right after a kill, queries wait
+ * for the dead worker's sticky queue to time out): the phase search attribute, the pending activities.
+ */
+export interface Described {
+  phase: MigrationPhase | null;
+  /** Types of the pending activities. */
+  pending: string[];
+  /** The execution's status: RUNNING, COMPLETED, ... */
+  workflow: string;
+}
+
+/** Where a worker was SIGKILLed: what the server said just before, and just after. */
+export interface Landing {
+  aim: string;
+  /** The phase right before the kill. */
+  phase: MigrationPhase | null;
+  /** Activity types the killed worker was running (started there, not finished), read after the kill. */
+  running: string[];
+  /** The workflow execution's status after the kill (RUNNING: the kill did not come after the end). */
+  workflow: string;
+  /** Read from the databases right after the kill, while no worker runs. */
+  evidence: Record<string, unknown>;
+}
+
+/** A step of the migration to SIGKILL the worker in, and how to tell afterwards that the kill landed there. */
+export interface KillPoint {
+  aim: string;
+  /** The phase the step belongs to: a phase past it means the kill came too late. */
+  phase: MigrationPhase;
+  /** The workflow is in the step. */
+  ready: (w: Described) => boolean | Promise<boolean>;
+  /** Kill at a random moment up to this long after the step is seen (it must still be in it then). */
+  jitterMs?: number;
+  evidence?: () => Promise<Record<string, unknown>>;
+  /** Null when the landing proves the kill hit the step, else what is off. */
+  check: (l: Landing) => string | null;
+}
+
+const running = (type: string) => (l: Landing) =>
+  l.running.includes(type) ? null : `no ${type} activity was running on the killed worker`;
+
+/** In `phase`, with an activity of `type` pending. */
+const inActivity = (phase: MigrationPhase, type: string) => (w: Described) =>
+  w.phase === phase && w.pending.includes(type);
+
+/** The kill matrix's steps. `fence` lists a side's fence objects (fenceObjects). */
+export const KILL = {
+  /** A table copy running (so some table is not copied yet). */
+  midCopy: (): KillPoint => ({
+    aim: 'mid-copy',
+    phase: 'copying',
+    ready: inActivity('copying', 'copyTable'),
+    jitterMs: 800,
+    check: running('copyTable'),
+  }),
+  /** The catch-up after the copy applying changes (it lasts only with a backlog a few seconds old). */
+  catchUp: (): KillPoint => ({
+    aim: 'catch-up',
+    phase: 'catching-up',
+    ready: inActivity('catching-up', 'catchUp'),
+    check: running('catchUp'),
+  }),
+  /** The full validation comparing rows. */
+  validation: (): KillPoint => ({
+    aim: 'validation',
+    phase: 'validating',
+    ready: inActivity('validating', 'validateTables'),
+    jitterMs: 500,
+    check: running('validateTables'),
+  }),
+  /** Changes applied while the approval is awaited. */
+  approvalWait: (): KillPoint => ({
+    aim: 'approval wait',
+    phase: 'awaiting-approval',
+    ready: inActivity('awaiting-approval', 'catchUp'),
+    jitterMs: 1000,
+    check: running('catchUp'),
+  }),
+  /**
+   * Between the source's fence and its lift: the drain, sequences, the changed rows' validation, the
+   * capture's swap, the routing switch.
+   */
+  underSourceFence: (fence: () => Promise<string[]>): KillPoint => ({
+    aim: 'under the source fence',
+    phase: 'cutting-over',
+    ready: async (w) => w.phase === 'cutting-over' && (await fence()).length > 0,
+    jitterMs: 100,
+    evidence: async () => ({ fence: await fence() }),
+    check: (l) =>
+      (l.evidence.fence as string[]).length ? null : 'the source was not fenced when the worker died',
+  }),
+  /** Reverse replication in the rollback window. */
+  rollbackWindow: (): KillPoint => ({
+    aim: 'rollback window',
+    phase: 'rollback-window',
+    ready: inActivity('rollback-window', 'catchUp'),
+    jitterMs: 1000,
+    check: running('catchUp'),
+  }),
+  /**
+   * The rollback's compensations after the target's fence (reverse drain, sequences, routing back,
+   * capture removal, drop), before its lift: the last one.
+   */
+  rollbackCompensations: (fence: () => Promise<string[]>): KillPoint => ({
+    aim: 'rollback compensations',
+    phase: 'rolling-back',
+    ready: async (w) => w.phase === 'rolling-back' && (await fence()).length > 0,
+    jitterMs: 100,
+    evidence: async () => ({ fence: await fence() }),
+    check: (l) =>
+      l.workflow !== 'RUNNING'
+        ? `the workflow was ${l.workflow}`
+        : (l.evidence.fence as string[]).length
+          ? null
+          : 'the target was not fenced any more: the compensations were over',
+  }),
+};
+
+/** The fence's triggers and functions on one side (empty: not fenced). */
+export async function fenceObjects(kind: 'postgres' | 'mysql', url: string): Promise<string[]> {
+  if (kind === 'postgres') return (await cutoverObjects(url)).filter((n) => n.includes('_cutover_fence_'));
+  const c = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS
+        WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE '\\_cutover\\_fence\\_%'`,
+    );
+    return rows.map((r) => `trigger ${String(r.name)}`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The workflow as the server describes it, and which pending activities a worker process runs. */
+async function describeWorkflow(
+  handle: WorkflowHandle,
+  pid?: number,
+): Promise<Described & { runningOn: string[] }> {
+  const d = await handle.describe();
+  const all = d.raw.pendingActivities ?? [];
+  return {
+    phase: (d.typedSearchAttributes.get(MigrationPhaseAttribute) as MigrationPhase | undefined) ?? null,
+    pending: all.map((a) => a.activityType?.name ?? '?'),
+    workflow: d.status.name,
+    runningOn: all
+      .filter(
+        (a) =>
+          a.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED &&
+          pid !== undefined &&
+          a.lastWorkerIdentity?.startsWith(`${pid}@`),
+      )
+      .map((a) => a.activityType?.name ?? '?'),
+  };
+}
+
+/** One worker process at a time; `killAt` SIGKILLs it in a given step and starts the next. */
 export class WorkerProcesses {
-  kills: { phase: MigrationPhase; detail: string }[] = [];
+  readonly kills: Landing[] = [];
   private current: ReturnType<typeof workerProcess>;
   constructor(
     private readonly address: string,
@@ -475,47 +657,92 @@ export class WorkerProcesses {
   }
 
   /**
-   * Wait for the phase, then a random moment within `maxDelayMs`, then SIGKILL and replace the
-   * worker. A phase shorter than a worker's start (catching up a few seconds of changes) may be
-   * over before the new worker answers: the kill then lands in the next phase, and is recorded so.
+   * Wait until the workflow is in the step, optionally a random moment more (still in it), then
+   * SIGKILL the worker, record where it landed (the activities the dead worker was running, as the
+   * server lists them, and the point's evidence) and start the next worker. Fails when the step was
+   * over before the kill, or when the landing does not show the step.
    */
-  async killIn(handle: WorkflowHandle, phases: MigrationPhase[], maxDelayMs: number): Promise<void> {
-    // A phase off the happy path ('rolling-back') has no "later" but the end.
-    const known = phases.map((p) => PHASE_ORDER.indexOf(p)).filter((i) => i >= 0);
-    const from = known.length ? Math.min(...known) : Infinity;
-    const ended = (p: MigrationPhase) => ['completed', 'rolled-back', 'failed'].includes(p);
-    await waitForStatus(
-      handle,
-      (s) => phases.includes(s.phase) || PHASE_ORDER.indexOf(s.phase) > from || ended(s.phase),
-      `phase ${phases.join(' or ')}`,
-      180_000,
-      25,
-    );
-    await sleep(Math.floor(Math.random() * maxDelayMs));
-    const s = await handle.query(statusQuery);
+  async killAt(handle: WorkflowHandle, point: KillPoint): Promise<Landing> {
+    const aimAt = PHASE_ORDER.indexOf(point.phase);
+    const over = (p: MigrationPhase | null) =>
+      p !== null &&
+      (['completed', 'rolled-back', 'failed'].includes(p) ||
+        (aimAt >= 0 && (p === 'rolling-back' || PHASE_ORDER.indexOf(p) > aimAt)));
+    // What was seen, for the message when the step is missed.
+    const seen: string[] = [];
+    const started = Date.now();
+    const look = async (): Promise<Described | null> => {
+      const w = await describeWorkflow(handle).catch(() => null);
+      if (!w) return null;
+      const line = `${w.phase} [${w.pending.join(', ')}]`;
+      if (seen.at(-1)?.endsWith(line) !== true) seen.push(`+${Date.now() - started} ms ${line}`);
+      if (await point.ready(w)) return w;
+      if (over(w.phase))
+        throw new Error(`the kill aimed at ${point.aim} came too late; seen:\n${seen.slice(-15).join('\n')}`);
+      return null;
+    };
+    const until = Date.now() + 180_000;
+    let w = await look();
+    while (!w) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${point.aim}`);
+      await sleep(25);
+      w = await look();
+    }
+    if (point.jitterMs) {
+      await sleep(Math.floor(Math.random() * point.jitterMs));
+      w = await look();
+      if (!w)
+        throw new Error(
+          `${point.aim} was over ${point.jitterMs} ms after it was seen: aim closer; seen:\n${seen.slice(-15).join('\n')}`,
+        );
+    }
+    const pid = this.current.child.pid;
     await this.current.kill();
-    this.kills.push({ phase: s.phase, detail: s.detail });
+    const after = await describeWorkflow(handle, pid);
+    const evidence = point.evidence ? await point.evidence() : {};
     this.current = workerProcess(this.address, this.taskQueue, this.connections);
+    const landing: Landing = {
+      aim: point.aim,
+      phase: w.phase,
+      running: after.runningOn,
+      workflow: after.workflow,
+      evidence,
+    };
+    this.kills.push(landing);
+    assert.equal(
+      point.check(landing),
+      null,
+      `the kill aimed at ${point.aim} landed elsewhere: ${JSON.stringify(landing)}`,
+    );
+    return landing;
   }
 
   /**
-   * The kill matrix up to the rollback window: SIGKILLs in the copy, the catch-up or validation and
-   * the approval wait, then `approver` approves, then SIGKILLs in the cutover and the rollback window.
+   * The kill matrix up to the rollback window: SIGKILLs in the copy, the catch-up (after `backlog`
+   * made the changes it applies: run right after the copy's kill, they are seconds old when it
+   * starts), the validation and the approval wait; then `approver` approves; then SIGKILLs under the
+   * source's fence (`sourceFence` lists its objects) and in the rollback window.
    */
-  async killThroughCutover(handle: WorkflowHandle, approver: string): Promise<MigrationStatus> {
-    await this.killIn(handle, ['copying'], 1500);
-    await this.killIn(handle, ['catching-up', 'validating'], 300);
-    await this.killIn(handle, ['awaiting-approval'], 1000);
+  async killThroughCutover(
+    handle: WorkflowHandle,
+    approver: string,
+    sides: { backlog: () => Promise<void>; sourceFence: () => Promise<string[]> },
+  ): Promise<MigrationStatus> {
+    await this.killAt(handle, KILL.midCopy());
+    await sides.backlog();
+    await this.killAt(handle, KILL.catchUp());
+    await this.killAt(handle, KILL.validation());
+    await this.killAt(handle, KILL.approvalWait());
     await waitForStatus(handle, (s) => s.phase === 'awaiting-approval', 'the approval gate after the kill');
     await handle.executeUpdate(approveCutoverUpdate, { args: [{ approver }] });
-    await this.killIn(handle, ['cutting-over'], 2500);
-    await this.killIn(handle, ['rollback-window'], 1000);
+    await this.killAt(handle, KILL.underSourceFence(sides.sourceFence));
+    await this.killAt(handle, KILL.rollbackWindow());
     return waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the rollback window', 180_000);
   }
 
   /** Where each kill landed, for messages. */
   get landed(): string {
-    return `after kills in ${this.kills.map((k) => k.phase).join(', ')}`;
+    return `after kills ${this.kills.map((k) => `${k.aim} (${k.phase}: ${k.running.join('+') || 'between activities'})`).join(', ')}`;
   }
 
   async stop(): Promise<void> {

@@ -1,25 +1,21 @@
 // Durability of a MySQL -> PostgreSQL blue-green migration, the product's main path: worker
-// processes are SIGKILLed at a random moment of the copy, the catch-up or validation, the approval
-// wait, the cutover and the rollback window, while the demo's application (scripts/demo-load.ts)
-// writes on whichever side the routing names. In the end every write the application saw
-// acknowledged, on MySQL or on PostgreSQL, is on PostgreSQL; the old MySQL source equals PostgreSQL
-// row for row (reverse replication); both are compared here independently of the validator; both
-// are clean; the history replays. Rolled back after the cutover instead (SIGKILLed in the window
-// and in the rollback), MySQL ends with every write made on either side.
+// processes are SIGKILLed mid-copy, in the catch-up (applying a batch job's backlog), the
+// validation, the approval wait, under MySQL's fence and in the rollback window, each kill proven to
+// have landed there (helpers/migration.ts KILL), while the demo's application
+// (scripts/demo-load.ts) writes on whichever side the routing names. In the end every write the
+// application saw acknowledged, on MySQL or on PostgreSQL, is on PostgreSQL; the old MySQL source
+// equals PostgreSQL row for row (reverse replication); both are compared here independently of the
+// validator; both are clean; the history replays. Rolled back after the cutover instead, with the
+// application writing through the request and the compensations (SIGKILLed in the window and
+// among the compensations), MySQL ends with exactly the writes acknowledged on either side, and
+// the rows the application never wrote as they were.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import {
-  compareSnapshots,
-  describeDifference,
-  snapshotMysql,
-  snapshotPostgres,
-  type Snapshot,
-} from '../../scripts/compare-sides';
-import { ShopLoad } from '../../scripts/demo-load';
+import { ShopLoad, type AckedOrder } from '../../scripts/demo-load';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
 import { finalizeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
@@ -29,7 +25,14 @@ import {
   execMysql,
   type TestDatabase,
 } from '../helpers/databases';
-import { cutoverObjects, replayHistory, waitForStatus, WorkerProcesses } from '../helpers/migration';
+import {
+  cutoverObjects,
+  fenceObjects,
+  KILL,
+  replayHistory,
+  waitForStatus,
+  WorkerProcesses,
+} from '../helpers/migration';
 import { testAddress } from '../helpers/temporal';
 
 const dbs: TestDatabase[] = [];
@@ -108,21 +111,61 @@ async function createMysqlShop(url: string): Promise<{ loyalty: number }> {
   }
 }
 
-const TABLES = ['customers', 'products', 'orders', 'order_items'];
+/** Every table read on both engines as text the other prints alike (dates, binary, enums), by key. */
+const DUMPS: Record<string, { mysql: string; postgres: string }> = {
+  customers: {
+    mysql: `SELECT id, email, name, loyalty_points, profile, DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f') AS created FROM customers ORDER BY id`,
+    postgres: `SELECT id, email, name, loyalty_points, profile::text AS profile, to_char(created, 'YYYY-MM-DD HH24:MI:SS.US') AS created FROM customers ORDER BY id`,
+  },
+  products: {
+    mysql: `SELECT id, sku, price, LOWER(HEX(photo)) AS photo FROM products ORDER BY id`,
+    postgres: `SELECT id, sku, price, encode(photo, 'hex') AS photo FROM products ORDER BY id`,
+  },
+  orders: {
+    mysql: `SELECT id, customer_id, external_ref, DATE_FORMAT(placed_at, '%Y-%m-%d %H:%i:%s.%f') AS placed_at, total, CAST(status AS CHAR) AS status FROM orders ORDER BY id`,
+    postgres: `SELECT id, customer_id, external_ref, to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS.US') AS placed_at, total, status::text AS status FROM orders ORDER BY id`,
+  },
+  order_items: {
+    mysql: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
+    postgres: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
+  },
+};
 
-/** Every column of every table, by primary key, each value normalised per type (scripts/compare-sides.ts). */
-function assertSame(mine: Snapshot, theirs: Snapshot, what: string): void {
-  for (const t of compareSnapshots(mine, theirs)) {
-    assert.equal(t.mysqlRows, t.postgresRows, `${t.table}: row count ${what}`);
-    assert.deepEqual(t.differences.map(describeDifference), [], `${t.table}: ${what}`);
+/** Values compared as text; JSON compared as parsed values (key order and spacing differ by engine). */
+function normalize(rows: Record<string, unknown>[]): unknown[] {
+  return rows.map((r) =>
+    Object.entries(r).map(([k, v]) => {
+      if (v === null) return null;
+      if (k === 'profile') return typeof v === 'string' ? JSON.parse(v) : v;
+      return String(v);
+    }),
+  );
+}
+
+async function dumpMysql(url: string): Promise<Record<string, unknown[]>> {
+  const c = await mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true });
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const [t, q] of Object.entries(DUMPS)) {
+      const [rows] = await c.query<mysql.RowDataPacket[]>(q.mysql);
+      out[t] = normalize(rows);
+    }
+    return out;
+  } finally {
+    await c.end();
   }
 }
 
-/** One column's values, as read for the comparison. */
-function columnValues(s: Snapshot, table: string, column: string): (string | null)[] {
-  const t = s.get(table)!;
-  const i = t.columns.findIndex((c) => c.name === column);
-  return t.rows.map((r) => r[i]!);
+async function dumpPostgres(url: string): Promise<Record<string, unknown[]>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const [t, q] of Object.entries(DUMPS)) out[t] = normalize((await c.query(q.postgres)).rows);
+    return out;
+  } finally {
+    await c.end();
+  }
 }
 
 function spec(name: string, extra: Record<string, unknown> = {}) {
@@ -166,12 +209,15 @@ async function underLoad(
     handle: WorkflowHandle;
     workers: WorkerProcesses;
     load: ShopLoad;
+    /** MySQL before the migration and the app's load. */
+    seed: Record<string, unknown[]>;
   }) => Promise<void>,
 ): Promise<void> {
   const source = await createMysqlDatabase('cutover_durm_src');
   const target = await createPostgresDatabase('cutover_durm_dst');
   dbs.push(source, target);
   const { loyalty } = await createMysqlShop(source.url);
+  const seed = await dumpMysql(source.url);
   const taskQueue = `durm-${randomBytes(3).toString('hex')}`;
   const connection = await Connection.connect({ address: testAddress() });
   const client = new Client({ connection, dataConverter });
@@ -193,7 +239,7 @@ async function underLoad(
       { first: 1, last: PRODUCTS },
       10,
     );
-    await body({ source, target, loyalty, handle, workers, load });
+    await body({ source, target, loyalty, handle, workers, load, seed });
   } finally {
     await load?.stop();
     await workers.stop();
@@ -201,9 +247,13 @@ async function underLoad(
   }
 }
 
-test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, no acknowledged write is lost and both sides end identical', async (t) => {
+test('MySQL -> PostgreSQL: SIGKILLed mid-copy, in the catch-up, the validation, the approval wait, under the source fence and in the rollback window under the application load, no acknowledged write is lost and both sides end identical', async (t) => {
   await underLoad('durm-complete', {}, async ({ source, target, loyalty, handle, workers, load }) => {
-    await workers.killThroughCutover(handle, 'alice');
+    await workers.killThroughCutover(handle, 'alice', {
+      // 10 x 1,500 changes, seconds old when the catch-up starts: it lasts long enough to be killed in.
+      backlog: () => renameCustomers(source.url, 10),
+      sourceFence: () => fenceObjects('mysql', source.url),
+    });
     await waitForStatus(handle, () => load.writes.target > 100, 'writes on PostgreSQL');
     await load.stop();
     await handle.signal(finalizeSignal);
@@ -250,50 +300,125 @@ test('MySQL -> PostgreSQL: SIGKILLed in every phase under the application load, 
     }
 
     // The old source got every change made on PostgreSQL back: identical, by an independent reading.
-    const [mine, theirs] = await Promise.all([
-      snapshotMysql(source.url, TABLES),
-      snapshotPostgres(target.url, TABLES),
-    ]);
-    assertSame(mine, theirs, `MySQL equals PostgreSQL ${where}`);
+    const [mine, theirs] = await Promise.all([dumpMysql(source.url), dumpPostgres(target.url)]);
+    for (const table of Object.keys(DUMPS)) {
+      assert.equal(mine[table]!.length, theirs[table]!.length, `${table}: row count ${where}`);
+      assert.deepEqual(mine[table], theirs[table], `${table}: MySQL equals PostgreSQL ${where}`);
+    }
     assert.deepEqual(await cutoverObjects(target.url), []);
     await assertMysqlClean(source.url);
     await replayHistory(handle);
   });
 });
 
-test('MySQL -> PostgreSQL rolled back after the cutover, SIGKILLed in the window and in the rollback: MySQL ends with every write made on either side', async () => {
+test('MySQL -> PostgreSQL rolled back after the cutover while the app keeps writing, SIGKILLed in the window and during the compensations: MySQL ends with every write acknowledged on either side', async (t) => {
   await underLoad(
     'durm-rollback',
     { approval: { auto: true }, copy: {} },
-    async ({ source, target, loyalty, handle, workers, load }) => {
-      await workers.killIn(handle, ['rollback-window'], 500);
+    async ({ source, target, loyalty, handle, workers, load, seed }) => {
+      await workers.killAt(handle, KILL.rollbackWindow());
       await waitForStatus(handle, () => load.writes.target > 100, 'writes on PostgreSQL');
-      await load.stop();
-      // PostgreSQL is dropped by the rollback: what it holds now is what MySQL must hold afterwards.
-      const expected = await snapshotPostgres(target.url, TABLES);
+      // The app keeps writing through the request and the compensations.
+      const fencedBefore = load.fenced;
       await handle.signal(rollbackSignal, { reason: 'rehearsal' });
-      await workers.killIn(handle, ['rolling-back'], 300);
+      await workers.killAt(
+        handle,
+        KILL.rollbackCompensations(() => fenceObjects('postgres', target.url)),
+      );
       const result = (await handle.result()) as MigrationResult;
       const where = workers.landed;
+      t.diagnostic(where);
       assert.equal(result.outcome, 'rolled-back', where);
+      const onMysql = load.writes.source;
+      await waitForStatus(
+        handle,
+        () => load.side === 'source' && load.writes.source > onMysql + 30,
+        'writes on MySQL after the rollback',
+      );
+      await load.stop();
+      t.diagnostic(
+        `app: ${load.writes.source} writes on MySQL, ${load.writes.target} on PostgreSQL, ${load.fenced} fenced, ${load.retried.length} re-issued`,
+      );
+      // A write whose outcome the app does not know would make the checks below guesswork.
       assert.deepEqual(load.failures, [], where);
-      const actual = await snapshotMysql(source.url, TABLES);
-      assertSame(actual, expected, `MySQL equals PostgreSQL before the rollback ${where}`);
-      // ... which held every acknowledged order and increment, made on MySQL or on PostgreSQL.
-      const refs = new Set(columnValues(actual, 'orders', 'external_ref'));
-      assert.deepEqual(
-        load.orders.filter((o) => !refs.has(o.ref)).map((o) => o.ref),
-        [],
-        `acknowledged orders missing on MySQL ${where}`,
-      );
-      const points = columnValues(actual, 'customers', 'loyalty_points').reduce(
-        (sum, v) => sum + Number(v),
-        0,
-      );
-      assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
+      assert.ok(load.fenced > fencedBefore, `the app never met PostgreSQL's fence in the rollback ${where}`);
       assert.ok(load.writes.target > 100 && load.writes.source > 0, 'writes on both sides');
+
+      const actual = await dumpMysql(source.url);
+      // Every acknowledged order, with its lines, made on MySQL or on PostgreSQL; no other app order.
+      assert.deepEqual(
+        orderProblems(actual, load.orders),
+        [],
+        `acknowledged orders missing or different on MySQL ${where}`,
+      );
+      // Every acknowledged increment, on either side, and no other one.
+      const points = (actual.customers as string[][]).reduce((sum, r) => sum + Number(r[3]), 0);
+      assert.equal(points, loyalty + load.increments.source + load.increments.target, where);
+      // Everything the app did not write is as it was before the migration.
+      const loyaltyApart = (rows: unknown[]) =>
+        (rows as unknown[][]).map((r) => [...r.slice(0, 3), ...r.slice(4)]);
+      assert.deepEqual(loyaltyApart(actual.customers!), loyaltyApart(seed.customers!), `customers ${where}`);
+      assert.deepEqual(actual.products, seed.products, `products ${where}`);
+      const seedOrders = new Set((seed.orders as string[][]).map((r) => r[0]));
+      assert.deepEqual(
+        (actual.orders as string[][]).filter((r) => seedOrders.has(r[0]!)),
+        seed.orders,
+        `seed orders ${where}`,
+      );
+      assert.deepEqual(
+        (actual.order_items as string[][]).filter((r) => seedOrders.has(r[0]!)),
+        seed.order_items,
+        `seed order items ${where}`,
+      );
       await assertMysqlClean(source.url);
       await replayHistory(handle);
     },
   );
 });
+
+/**
+ * The app's orders on MySQL (a dumpMysql) against its acknowledged ones: each present once with its
+ * customer, total and lines, and no app order that was not acknowledged.
+ */
+function orderProblems(dump: Record<string, unknown[]>, acked: AckedOrder[]): string[] {
+  const orders = dump.orders as string[][];
+  const lines = new Map<string, string[]>();
+  for (const [orderId, , productId, qty, unitPrice] of dump.order_items as string[][])
+    lines.set(orderId!, [...(lines.get(orderId!) ?? []), `${productId}x${qty}@${unitPrice}`]);
+  const found = new Map(
+    orders
+      .filter((r) => r[2]!.startsWith('demo-'))
+      .map((r) => [r[2]!, `${r[1]} ${r[4]} ${(lines.get(r[0]!) ?? []).join(' ')}`]),
+  );
+  const problems: string[] = [];
+  for (const o of acked) {
+    const want = `${o.customerId} ${o.total} ${o.lines.map((l) => `${l.productId}x${l.qty}@${l.unitPrice}`).join(' ')}`;
+    const got = found.get(o.ref);
+    if (got !== want) problems.push(`${o.ref} (${o.side}): want ${want}, found ${got ?? 'nothing'}`);
+    found.delete(o.ref);
+  }
+  for (const ref of found.keys()) problems.push(`${ref}: on MySQL but never acknowledged`);
+  return problems;
+}
+
+/**
+ * A batch job on MySQL: every customer's name rewritten `rounds` times, a few seconds of changes for
+ * the catch-up to apply (the app never reads names; deadlocks with it are retried).
+ */
+async function renameCustomers(url: string, rounds: number): Promise<void> {
+  const c = await mysql.createConnection({ uri: url });
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.query(`UPDATE customers SET name = CONCAT(name, '.')`);
+          break;
+        } catch (err) {
+          if ((err as { errno?: number }).errno !== 1213 || attempt >= 5) throw err;
+        }
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}

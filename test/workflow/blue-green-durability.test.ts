@@ -1,9 +1,12 @@
-// Durability of blueGreenMigration (DESIGN.md "Durable"): worker processes are SIGKILLed at a random
-// moment of every phase — copy, catch-up or validation, the approval wait, the cutover, the
-// rollback window, the rollback — and a new worker carries on, while an application writer follows
-// the routing the whole time. In the end the target equals the source row for row, or, after the
-// rollback, the source holds every write made on either side. The Temporal server itself is also
-// killed mid-copy and restarted on its database file. Every history then replays deterministically.
+// Durability of blueGreenMigration (DESIGN.md "Durable"): worker processes are SIGKILLed in given
+// steps — mid-copy, in the catch-up (applying a batch job's backlog), the validation, the approval
+// wait, under the source's fence, the rollback window, the rollback's compensations — and a new
+// worker carries on, while an application writer follows the routing the whole time, the rollback
+// included. Each kill is proven to have landed in its step (the activities the dead worker ran, as
+// the server lists them; the fence in place). In the end the target equals the source row for row
+// and holds every acknowledged write, or, after the rollback, the source holds every write
+// acknowledged on either side. The Temporal server itself is also killed mid-copy and restarted on
+// its database file. Every history then replays deterministically.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,16 +20,19 @@ import { workflowBundlePath } from '../../src/temporal/bundle';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import { finalizeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { finalizeSignal, rollbackSignal } from '../../src/workflows/messages';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/databases';
 import {
+  assertHoldsAckedWrites,
   assertSameShop,
   createShop,
   cutoverObjects,
-  SHOP_KEYS,
-  SHOP_TABLES,
+  fenceObjects,
+  KILL,
+  rewriteEntries,
   ShopWriter,
-  tableDigest,
+  shopTotals,
+  statusRouting,
   waitForStatus,
   WorkerProcesses as Workers,
   workerProcess,
@@ -68,8 +74,9 @@ async function replay(handle: WorkflowHandle): Promise<void> {
   );
 }
 
-test('SIGKILLed in the copy, the catch-up or validation, the approval wait, the cutover and the rollback window, the migration completes and the target equals the source', async (t) => {
+test('SIGKILLed mid-copy, in the catch-up, the validation, the approval wait, under the source fence and in the rollback window: the migration completes, the target equals the source and holds every acknowledged write', async (t) => {
   const db = await pair(3000);
+  const before = await shopTotals(db.source.url);
   const taskQueue = `dur-${randomBytes(3).toString('hex')}`;
   const connection = await Connection.connect({ address: testAddress() });
   const client = new Client({ connection, dataConverter });
@@ -81,24 +88,27 @@ test('SIGKILLed in the copy, the catch-up or validation, the approval wait, the 
       workflowId: `dur-${taskQueue}`,
       args: [spec('dur-complete')],
     });
-    writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
-      handle.query(statusQuery).then((s) => s.routing.active),
-    );
-    const s = await workers.killThroughCutover(handle, 'alice');
+    writer = new ShopWriter({ source: db.source.url, target: db.target.url }, statusRouting(client, handle));
+    const s = await workers.killThroughCutover(handle, 'alice', {
+      // 5 x 6,000 changes, seconds old when the catch-up starts: it lasts long enough to be killed in.
+      backlog: () => rewriteEntries(db.source.url, 5),
+      sourceFence: () => fenceObjects('postgres', db.source.url),
+    });
+    t.diagnostic(workers.landed);
     assert.equal(s.routing.active, 'target');
     await waitForStatus(
       handle,
-      () => writer!.side === 'target' && writer!.writes > 100,
+      () => writer!.side === 'target' && writer!.writesOn.target > 100,
       'writes on the target',
     );
     await writer.stop();
-    writer = null;
     await handle.signal(finalizeSignal);
     const result = (await handle.result()) as MigrationResult;
-    assert.equal(result.outcome, 'completed', JSON.stringify(workers.kills));
+    assert.equal(result.outcome, 'completed', workers.landed);
     assert.equal(result.validation?.status, 'match');
-    t.diagnostic(workers.landed);
     await assertSameShop(db.target.url, db.source.url, workers.landed);
+    await assertHoldsAckedWrites(db.target.url, before, writer, `the target ${workers.landed}`);
+    assert.ok(writer.writesOn.source > 100 && writer.writesOn.target > 100, 'writes on both sides');
     assert.deepEqual(await cutoverObjects(db.source.url), []);
     assert.deepEqual(await cutoverObjects(db.target.url), []);
     await replay(handle);
@@ -109,8 +119,9 @@ test('SIGKILLed in the copy, the catch-up or validation, the approval wait, the 
   }
 });
 
-test('SIGKILLed in the rollback window and during the rollback, the source ends with every write made on either side', async () => {
+test("SIGKILLed in the rollback window and during the rollback's compensations while the app keeps writing: the source ends with every write acknowledged on either side", async (t) => {
   const db = await pair(800);
+  const before = await shopTotals(db.source.url);
   const taskQueue = `dur-rb-${randomBytes(3).toString('hex')}`;
   const connection = await Connection.connect({ address: testAddress() });
   const client = new Client({ connection, dataConverter });
@@ -121,26 +132,42 @@ test('SIGKILLed in the rollback window and during the rollback, the source ends 
       workflowId: `dur-${taskQueue}`,
       args: [spec('dur-rollback', { approval: { auto: true }, copy: {} })],
     });
-    const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
-      handle.query(statusQuery).then((s) => s.routing.active),
+    const writer = new ShopWriter(
+      { source: db.source.url, target: db.target.url },
+      statusRouting(client, handle),
     );
+    let fencedBefore = 0;
     try {
-      await workers.killIn(handle, ['rollback-window'], 500);
+      await workers.killAt(handle, KILL.rollbackWindow());
       await waitForStatus(
         handle,
-        () => writer.side === 'target' && writer.writes > 200,
+        () => writer.side === 'target' && writer.writesOn.target > 200,
         'writes on the target',
+      );
+      // The app keeps writing through the request and the compensations.
+      fencedBefore = writer.fenced;
+      await handle.signal(rollbackSignal, { reason: 'rehearsal' });
+      await workers.killAt(
+        handle,
+        KILL.rollbackCompensations(() => fenceObjects('postgres', db.target.url)),
+      );
+      const result = (await handle.result()) as MigrationResult;
+      t.diagnostic(workers.landed);
+      assert.equal(result.outcome, 'rolled-back', workers.landed);
+      const onSource = writer.writesOn.source;
+      await waitForStatus(
+        handle,
+        () => writer.side === 'source' && writer.writesOn.source > onSource + 50,
+        'writes on the source after the rollback',
       );
     } finally {
       await writer.stop();
     }
-    const expected = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.target.url, t, SHOP_KEYS[t]!)));
-    await handle.signal(rollbackSignal, { reason: 'rehearsal' });
-    await workers.killIn(handle, ['rolling-back'], 300);
-    const result = (await handle.result()) as MigrationResult;
-    assert.equal(result.outcome, 'rolled-back');
-    const actual = await Promise.all(SHOP_TABLES.map((t) => tableDigest(db.source.url, t, SHOP_KEYS[t]!)));
-    assert.deepEqual(actual, expected, `the source ${workers.landed}`);
+    assert.ok(
+      writer.fenced > fencedBefore,
+      "the app never met the target's fence: it did not write through the rollback",
+    );
+    await assertHoldsAckedWrites(db.source.url, before, writer, `the source ${workers.landed}`);
     assert.deepEqual(await cutoverObjects(db.source.url), []);
     await replay(handle);
   } finally {
