@@ -5,8 +5,9 @@
 // included. Each kill is proven to have landed in its step (the activities the dead worker ran, as
 // the server lists them; the fence in place). In the end the target equals the source row for row
 // and holds every acknowledged write, or, after the rollback, the source holds every write
-// acknowledged on either side. The Temporal server itself is also killed mid-copy and restarted on
-// its database file. Every history then replays deterministically.
+// acknowledged on either side. The Temporal server itself is also killed mid-copy (the copy shown
+// unfinished then) under the writer and restarted on its database file. Every history then replays
+// deterministically.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import pg from 'pg';
 import { workflowBundlePath } from '../../src/temporal/bundle';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
@@ -176,8 +178,9 @@ test("SIGKILLed in the rollback window and during the rollback's compensations w
   }
 });
 
-test('the Temporal server killed mid-copy and restarted on its database file: the migration carries on', async () => {
+test('the Temporal server killed mid-copy (before the copy finished) under the app writes and restarted on its database file: the migration carries on, the target equals the source and holds every acknowledged write', async () => {
   const db = await pair(3000);
+  const before = await shopTotals(db.source.url);
   const dir = mkdtempSync(join(tmpdir(), 'cutover-server-'));
   const port = await freePort();
   const options = {
@@ -191,36 +194,77 @@ test('the Temporal server killed mid-copy and restarted on its database file: th
   const taskQueue = `dur-srv-${randomBytes(3).toString('hex')}`;
   const worker = workerProcess(server.address, taskQueue, { DUR_SRC: db.source.url, DUR_DST: db.target.url });
   let connection = await Connection.connect({ address: server.address });
+  let client = new Client({ connection, dataConverter });
+  const workflowId = `dur-srv-${taskQueue}`;
+  const handle = () => client.workflow.getHandle(workflowId);
+  let writer: ShopWriter | null = null;
   try {
-    let client = new Client({ connection, dataConverter });
-    const workflowId = `dur-srv-${taskQueue}`;
     await client.workflow.start('blueGreenMigration', {
       taskQueue,
       workflowId,
-      args: [spec('dur-server', { approval: { auto: true }, cutover: { rollbackWindowMinutes: 0 } })],
+      args: [spec('dur-server', { approval: { auto: true } })],
     });
+    // Queries fail while the server is down: the writer keeps writing where it was.
+    writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
+      statusRouting(client, handle())(),
+    );
     await waitForStatus(
-      client.workflow.getHandle(workflowId),
-      (s) => s.phase === 'copying',
+      handle(),
+      (s) => s.phase === 'copying' && s.tables.some((t) => t.state !== 'copied'),
       'the copy',
       180_000,
       25,
     );
-    await sleep(800);
+    await sleep(Math.floor(Math.random() * 800));
     server.process.kill('SIGKILL');
     await new Promise((r) => server.process.once('exit', r));
+    // The copy had not finished: the seed rows (which the writer never adds to) are not all on the
+    // target yet. Read after the kill, while the worker copies on: an upper bound of the rows then.
+    const [copied, total] = await Promise.all([seedRows(db.target.url, 3000), seedRows(db.source.url, 3000)]);
+    assert.ok(copied < total, `the copy was complete when the server died: ${copied} of ${total} seed rows`);
     await connection.close();
     await sleep(1000);
     server = await startDevServer(options);
     connection = await Connection.connect({ address: server.address });
     client = new Client({ connection, dataConverter });
-    const result = (await client.workflow.getHandle(workflowId).result()) as MigrationResult;
+    await waitForStatus(
+      handle(),
+      (s) => s.phase === 'rollback-window' && writer!.side === 'target' && writer!.writesOn.target > 50,
+      'writes on the target after the cutover',
+      180_000,
+    );
+    await writer.stop();
+    await handle().signal(finalizeSignal);
+    const result = (await handle().result()) as MigrationResult;
     assert.equal(result.outcome, 'completed');
     await assertSameShop(db.target.url, db.source.url, 'after the server restart');
+    await assertHoldsAckedWrites(db.target.url, before, writer, 'the target after the server restart');
   } finally {
+    await writer?.stop();
     await worker.stop();
     await connection.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Rows of the shop's seed on one side: accounts 1..n, their entries with seq 1..2n, tags 1..200. The
+ * writer never adds to this set (it only deletes or re-keys seed entries), so after a complete copy
+ * the target holds at least as many as the source.
+ */
+async function seedRows(url: string, accounts: number): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM accounts WHERE id <= $1)
+            + (SELECT count(*) FROM entries WHERE account_id <= $1 AND seq <= 2 * $1)
+            + (SELECT count(*) FROM tags WHERE tag ~ '^tag-[0-9]+$' AND substr(tag, 5)::int <= 200) AS n`,
+      [accounts],
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
