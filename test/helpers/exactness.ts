@@ -18,6 +18,7 @@ import {
   validateTables,
   type PipelineCopyCheckpoint,
   type PipelineJob,
+  type PreparedSchema,
 } from '../../src/dataplane/pipeline';
 import type { TableValidationReport } from '../../src/dataplane/validate/validator';
 
@@ -43,6 +44,9 @@ export class Writer {
   writes = 0;
   failures = 0;
   private stopped = false;
+  private pauseRequested = false;
+  private running = true;
+  private idle: (() => void) | null = null;
   private readonly done: Promise<void>;
 
   constructor(
@@ -53,6 +57,11 @@ export class Writer {
     const until = Date.now() + limits.maxMs;
     this.done = (async () => {
       while (!this.stopped && this.writes + this.failures < limits.maxWrites && Date.now() < until) {
+        if (this.pauseRequested) {
+          this.idle?.();
+          while (this.pauseRequested && !this.stopped) await sleep(5);
+          continue;
+        }
         try {
           await exec(next());
           this.writes++;
@@ -61,7 +70,21 @@ export class Writer {
         }
         if (limits.pauseMs) await sleep(limits.pauseMs);
       }
+      this.running = false;
+      this.idle?.();
     })();
+  }
+
+  /** Resolves once the write in flight is done; nothing is written until resume(). */
+  pause(): Promise<void> {
+    this.pauseRequested = true;
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => (this.idle = resolve));
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.idle = null;
   }
 
   async stop(): Promise<{ writes: number; failures: number }> {
@@ -84,7 +107,10 @@ export interface ScenarioResult {
   reports: TableValidationReport[];
   copiedRows: number;
   writes: { writes: number; failures: number };
+  /** Changes applied by every catch-up: the passes beside the writer and the drain after it. */
   changesApplied: number;
+  /** The catch-up passes beside the writer: changes applied by the later ones, writes made meanwhile. */
+  live: LiveCatchUp;
   /** Killed mode: chunks committed when the copier was killed, and all chunks at the end. */
   killedAt?: { committedSlices: number; totalSlices: number; rows: number };
   ms: number;
@@ -146,9 +172,51 @@ function runChild(jobFile: string, job: PipelineJob) {
 
 const VALIDATE = { chunkRows: 500, recheckAttempts: 0 }; // nothing writes any more: no re-check
 
+export interface LiveCatchUp {
+  passes: number;
+  /** Changes applied by all the passes. */
+  applied: number;
+  /** Changes applied by passes that began after another one ended: written while the applier ran. */
+  changes: number;
+  /** Writes the writer made while the passes ran. */
+  writes: number;
+  /** Where the passes stopped (the drain goes on from here). */
+  position: string | null;
+}
+
+/**
+ * After the copy: the writer paused for `beforeCatchUp` (a comparison sees a still target), then
+ * catch-up passes while it writes again, until a pass that began after another one ended applied
+ * changes (written while the applier ran); then the writer stops. The drain after it is the caller's.
+ */
+async function catchUpBesideWriter(
+  job: PipelineJob,
+  writer: Writer,
+  beforeCatchUp: (() => Promise<void>) | undefined,
+  prepared?: PreparedSchema,
+): Promise<{ live: LiveCatchUp; writes: { writes: number; failures: number } }> {
+  await writer.pause();
+  await beforeCatchUp?.();
+  writer.resume();
+  // runPipeline keeps its own: the same source gives the same plan.
+  prepared ??= await prepareSchema(job);
+  const writesBefore = writer.writes;
+  const live: LiveCatchUp = { passes: 0, applied: 0, changes: 0, writes: 0, position: null };
+  while (live.passes < 30 && !(live.changes > 0 && writer.writes > writesBefore)) {
+    const r = await catchUpChanges(job, prepared, live.position, { maxPasses: 1 });
+    live.position = r.position || null;
+    live.applied += r.changes;
+    // The first pass applies what was written during the copy; the later ones, what was written beside it.
+    if (++live.passes > 1) live.changes += r.changes;
+  }
+  live.writes = writer.writes - writesBefore;
+  return { live, writes: await writer.stop() };
+}
+
 /**
  * Straight: runPipeline as it is, the writer started just before it (so it writes before the capture
- * exists) and stopped between the copy and the catch-up.
+ * exists); after the copy, catch-up passes while it still writes (catchUpBesideWriter), then it stops
+ * and runPipeline's catch-up drains the rest.
  * Killed: the same steps one by one, the copy step in a child process that is SIGKILLed mid-copy
  * (one table done, one partial, two not begun) and started again on its checkpoint file.
  */
@@ -161,28 +229,29 @@ export async function runScenario(
   const started = Date.now();
   if (mode === 'straight') {
     const writer = await startWriter();
-    let writes: { writes: number; failures: number } | null = null;
+    let after: Awaited<ReturnType<typeof catchUpBesideWriter>> | null = null;
     try {
       const result = await runPipeline(job, {
         // Paced like the child (chunkDelayMs), so that the writer's changes interleave with the chunks.
         copy: { ...COPY_SETTINGS, onCheckpoint: () => sleep(CHUNK_DELAY_MS) },
         validate: VALIDATE,
         afterCopy: async () => {
-          writes = await writer.stop();
-          await hooks.beforeCatchUp?.();
+          after = await catchUpBesideWriter(job, writer, hooks.beforeCatchUp);
         },
       });
       if (result.catchUp.rowsBehind !== 0)
         throw new Error(`catch-up ended ${result.catchUp.rowsBehind} changes behind`);
+      const { live, writes } = after!;
       return {
         reports: result.reports,
         copiedRows: result.copy.rows,
-        writes: writes!,
-        changesApplied: result.catchUp.changes,
+        writes,
+        changesApplied: live.applied + result.catchUp.changes,
+        live,
         ms: Date.now() - started,
       };
     } finally {
-      if (!writes) await writer.stop();
+      if (!after) await writer.stop();
     }
   }
 
@@ -243,9 +312,9 @@ export async function runScenario(
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    writes = await writer.stop();
-    await hooks.beforeCatchUp?.();
-    const caught = await catchUpChanges(job, prepared, null);
+    const after = await catchUpBesideWriter(job, writer, hooks.beforeCatchUp, prepared);
+    writes = after.writes;
+    const caught = await catchUpChanges(job, prepared, after.live.position);
     if (caught.rowsBehind !== 0) throw new Error(`catch-up ended ${caught.rowsBehind} changes behind`);
     await applySchema(job, prepared.plan, 'post-load');
     await applySchema(job, prepared.plan, 'finalize');
@@ -254,7 +323,8 @@ export async function runScenario(
       reports,
       copiedRows,
       writes,
-      changesApplied: caught.changes,
+      changesApplied: after.live.applied + caught.changes,
+      live: after.live,
       killedAt,
       ms: Date.now() - started,
     };
@@ -273,4 +343,17 @@ export function assertAllMatch(result: ScenarioResult): void {
   }
   assert.ok(result.writes.writes > 150, `the writer wrote only ${result.writes.writes} times`);
   assert.ok(result.changesApplied > 0, 'the catch-up applied no changes');
+  // The applier ran while the writer wrote, not only after it stopped.
+  assert.ok(result.live.writes > 0, `no write during the catch-up passes: ${JSON.stringify(result.live)}`);
+  assert.ok(result.live.changes > 0, `no change applied beside the writer: ${JSON.stringify(result.live)}`);
+}
+
+/**
+ * What a comparison of the target with the source threw before the catch-up: a row difference (the
+ * comparison's own assertion), not a crash, and not nothing (the writes during the copy mattered).
+ */
+export function assertStaleTarget(err: unknown): void {
+  assert.ok(err, 'the target equalled the source before the catch-up: the writes proved nothing');
+  assert.ok(err instanceof assert.AssertionError, `the comparison failed otherwise: ${String(err)}`);
+  assert.match(err.message, /^\w+: row( count| \d+)(\n|$)/, 'a row difference');
 }
