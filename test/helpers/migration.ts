@@ -229,7 +229,11 @@ export class ShopWriter {
       while (!this.stopped) {
         if (Date.now() - lastRoutingCheck > 300) {
           lastRoutingCheck = Date.now();
-          this.side = await this.routing().catch(() => this.side);
+          // Bounded even if a query never settles (statusRouting's deadline should end it first).
+          const answered = new AbortController();
+          const unanswered = sleep(5_000, this.side, { signal: answered.signal }).catch(() => this.side);
+          this.side = await Promise.race([this.routing().catch(() => this.side), unanswered]);
+          answered.abort();
         }
         const side = this.side;
         try {
