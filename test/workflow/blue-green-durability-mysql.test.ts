@@ -121,22 +121,18 @@ async function createMysqlShop(url: string): Promise<{ loyalty: number }> {
  * The MySQL rows as positional text, by key: the seed and the acknowledged-write ledger's checks
  * read them by column position. (MySQL against PostgreSQL goes through scripts/compare-sides.ts.)
  */
-const DUMPS: Record<string, { mysql: string; postgres: string }> = {
+const DUMPS: Record<string, { mysql: string }> = {
   customers: {
     mysql: `SELECT id, email, name, loyalty_points, profile, DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f') AS created FROM customers ORDER BY id`,
-    postgres: `SELECT id, email, name, loyalty_points, profile::text AS profile, to_char(created, 'YYYY-MM-DD HH24:MI:SS.US') AS created FROM customers ORDER BY id`,
   },
   products: {
     mysql: `SELECT id, sku, price, LOWER(HEX(photo)) AS photo FROM products ORDER BY id`,
-    postgres: `SELECT id, sku, price, encode(photo, 'hex') AS photo FROM products ORDER BY id`,
   },
   orders: {
     mysql: `SELECT id, customer_id, external_ref, DATE_FORMAT(placed_at, '%Y-%m-%d %H:%i:%s.%f') AS placed_at, total, CAST(status AS CHAR) AS status FROM orders ORDER BY id`,
-    postgres: `SELECT id, customer_id, external_ref, to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS.US') AS placed_at, total, status::text AS status FROM orders ORDER BY id`,
   },
   order_items: {
     mysql: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
-    postgres: `SELECT order_id, line_no, product_id, qty, unit_price FROM order_items ORDER BY order_id, line_no`,
   },
 };
 
