@@ -93,11 +93,15 @@ const columnOverride = z
 
 export type ColumnOverride = z.output<typeof columnOverride>;
 
-const columnOverrideKey = z
-  .string()
-  .regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<column>" (e.g. "products.price_with_tax")')
-  .max(257, 'must be at most 257 characters')
-  .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+/** An override's key "<table>.<name>": the first "." separates the table. */
+const dottedKey = (shape: string, example: string) =>
+  z
+    .string()
+    .regex(/^[^.]+\.[\s\S]+$/, `must be "${shape}" (e.g. "${example}")`)
+    .max(257, 'must be at most 257 characters')
+    .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+
+const columnOverrideKey = dottedKey('<table>.<column>', 'products.price_with_tax');
 
 /**
  * Per-CHECK overrides, keyed "<table>.<constraint>" (the first "." separates the table). The
@@ -132,11 +136,7 @@ const checkOverride = z
 
 export type CheckOverride = z.output<typeof checkOverride>;
 
-const checkOverrideKey = z
-  .string()
-  .regex(/^[^.]+\.[\s\S]+$/, 'must be "<table>.<constraint>" (e.g. "order_items.chk_qty")')
-  .max(257, 'must be at most 257 characters')
-  .refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character' });
+const checkOverrideKey = dottedKey('<table>.<constraint>', 'order_items.chk_qty');
 
 /** Operator hooks are named; the worker reads the command or URL from CUTOVER_HOOK_<NAME> (may hold secrets). */
 const hookName = z
