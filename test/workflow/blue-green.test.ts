@@ -373,23 +373,30 @@ describe('blueGreenMigration rollback', () => {
     });
   });
 
-  test("a target that already has a table of the plan is refused, and that table (someone else's) is left alone", async () => {
-    const db = await pair();
-    await query(db.target.url, `CREATE TABLE tags (tag text PRIMARY KEY, owner text)`);
-    await query(db.target.url, `INSERT INTO tags VALUES ('theirs', 'another team')`);
-    await withWorker(async ({ client, taskQueue }) => {
-      const handle = await start(client, taskQueue, spec('bg-occupied'));
-      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
-      const status = await handle.query(statusQuery);
-      assert.equal(status.phase, 'failed', 'nothing of ours was created: nothing to roll back');
-      assert.match(status.error ?? '', /already has table tags: drop or rename them/);
-      assert.deepEqual(await tablesOf(db.target.url), ['tags']);
-      assert.deepEqual(await query(db.target.url, `SELECT tag, owner FROM tags`), [
-        { tag: 'theirs', owner: 'another team' },
-      ]);
-      assert.deepEqual(await cutoverObjects(db.source.url), []);
+  for (const { rows, refusal } of [
+    // With rows: the plan blocks it (TARGET_TABLE_EXISTS), before anything runs.
+    { rows: 1, refusal: /TARGET_TABLE_EXISTS \(tags\): postgres schema "public" already has a table "tags"/ },
+    // Empty, the plan only warns; the target-schema check refuses it before creating anything.
+    { rows: 0, refusal: /already has table tags: drop or rename them/ },
+  ])
+    test(`a target that already has a table of the plan (${rows} row) is refused, and that table (someone else's) is left alone`, async () => {
+      const db = await pair();
+      await query(db.target.url, `CREATE TABLE tags (tag text PRIMARY KEY, owner text)`);
+      if (rows) await query(db.target.url, `INSERT INTO tags VALUES ('theirs', 'another team')`);
+      await withWorker(async ({ client, taskQueue }) => {
+        const handle = await start(client, taskQueue, spec('bg-occupied'));
+        await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+        const status = await handle.query(statusQuery);
+        assert.equal(status.phase, 'failed', 'nothing of ours was created: nothing to roll back');
+        assert.match(status.error ?? '', refusal);
+        assert.deepEqual(await tablesOf(db.target.url), ['tags']);
+        assert.deepEqual(
+          await query(db.target.url, `SELECT tag, owner FROM tags`),
+          rows ? [{ tag: 'theirs', owner: 'another team' }] : [],
+        );
+        assert.deepEqual(await cutoverObjects(db.source.url), []);
+      });
     });
-  });
 
   test('a foreign key the source rows themselves violate: catch-ups do not fix it, the migration names it and rolls back', async () => {
     const db = await pair();
