@@ -67,6 +67,20 @@ function isFenced(err: unknown): boolean {
   return /fenced/i.test(e.message ?? '') || e.errno === 1290 || e.code === '25006';
 }
 
+/**
+ * The routing answer, or `fallback` (the side the app had) when there is none within `ms`: a
+ * Temporal query can hang while its server restarts, and the app must keep going.
+ */
+export async function askRouting<T>(ask: () => Promise<T>, fallback: T, ms = 5_000): Promise<T> {
+  const answered = new AbortController();
+  const unanswered = sleep(ms, fallback, { signal: answered.signal }).catch(() => fallback);
+  try {
+    return await Promise.race([ask().catch(() => fallback), unanswered]);
+  } finally {
+    answered.abort();
+  }
+}
+
 /** Rolled back by the server, safe to re-issue: deadlock, lock wait timeout (MySQL), deadlock (PostgreSQL). */
 function isTransient(err: unknown): boolean {
   const e = err as { errno?: number; code?: string };
@@ -111,7 +125,7 @@ export class ShopLoad {
       while (!this.stopped) {
         if (Date.now() - lastRoutingCheck > 300) {
           lastRoutingCheck = Date.now();
-          this.side = await this.routing().catch(() => this.side);
+          this.side = await askRouting(this.routing, this.side);
         }
         const side = this.side;
         const i = this.n++;

@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { temporal } from '@temporalio/proto';
+import { askRouting } from '../../scripts/demo-load';
 import { workflowBundlePath } from '../../src/temporal/bundle';
 import type { MigrationPhase, MigrationStatus } from '../../src/workflows/messages';
 import { approveCutoverUpdate, statusQuery } from '../../src/workflows/messages';
@@ -230,10 +231,7 @@ export class ShopWriter {
         if (Date.now() - lastRoutingCheck > 300) {
           lastRoutingCheck = Date.now();
           // Bounded even if a query never settles (statusRouting's deadline should end it first).
-          const answered = new AbortController();
-          const unanswered = sleep(5_000, this.side, { signal: answered.signal }).catch(() => this.side);
-          this.side = await Promise.race([this.routing().catch(() => this.side), unanswered]);
-          answered.abort();
+          this.side = await askRouting(this.routing, this.side);
         }
         const side = this.side;
         try {
