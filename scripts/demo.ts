@@ -372,7 +372,12 @@ async function migrate(
   const loyaltyBefore = BigInt(await scalar(sourceUrl, loyaltySql));
   const load = new ShopLoad(
     { source: sourceUrl, target: targetUrl },
-    async () => (handle ? observe(await handle.query(statusQuery)).routing.active : 'source'),
+    // A deadline: a query left behind by the app's bounded wait must settle before the demo ends.
+    async () =>
+      handle
+        ? observe(await session.client.withDeadline(Date.now() + 2_000, () => handle!.query(statusQuery)))
+            .routing.active
+        : 'source',
     { first: 2, last: customers },
     { first: 1, last: products - 1 },
   );

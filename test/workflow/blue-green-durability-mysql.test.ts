@@ -24,7 +24,7 @@ import {
 import { ShopLoad, type AckedOrder } from '../../scripts/demo-load';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
-import { finalizeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { finalizeSignal, rollbackSignal } from '../../src/workflows/messages';
 import {
   createMysqlDatabase,
   createPostgresDatabase,
@@ -36,6 +36,7 @@ import {
   fenceObjects,
   KILL,
   replayHistory,
+  statusRouting,
   waitForStatus,
   WorkerProcesses,
 } from '../helpers/migration';
@@ -227,7 +228,7 @@ async function underLoad(
     });
     load = new ShopLoad(
       { source: source.url, target: target.url },
-      () => handle.query(statusQuery).then((s) => s.routing.active),
+      statusRouting(client, handle),
       { first: 1, last: CUSTOMERS },
       { first: 1, last: PRODUCTS },
       10,
