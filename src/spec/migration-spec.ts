@@ -30,6 +30,15 @@ const endpoint = z.strictObject({
 /** Table filters: exact names or globs with * and ?. */
 const tablePattern = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
+/** One SQL expression in the target's dialect (an override's generated column or CHECK). */
+const sqlExpression = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4000, 'must be at most 4000 characters')
+  .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
+    message: 'must be one expression, without ";" or NUL',
+  });
+
 /**
  * Per-column overrides, keyed "<table>.<column>" (the first "." separates the table; a column name
  * may contain dots). Used by the schema translator:
@@ -52,14 +61,7 @@ const columnOverride = z
         message: 'must be one DDL type, without ";" or NUL',
       })
       .optional(),
-    generatedExpression: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(4000, 'must be at most 4000 characters')
-      .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
-        message: 'must be one expression, without ";" or NUL',
-      })
-      .optional(),
+    generatedExpression: sqlExpression.optional(),
     exclude: z.boolean().optional(),
     zeroDates: z
       .union([
@@ -113,14 +115,7 @@ const columnOverrideKey = dottedKey('<table>.<column>', 'products.price_with_tax
  */
 const checkOverride = z
   .strictObject({
-    expression: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(4000, 'must be at most 4000 characters')
-      .refine((s) => !s.includes(';') && !s.includes('\u0000'), {
-        message: 'must be one expression, without ";" or NUL',
-      })
-      .optional(),
+    expression: sqlExpression.optional(),
     drop: z.literal(true, 'must be true (leave the override out to keep the CHECK)').optional(),
   })
   .superRefine((o, ctx) => {
