@@ -329,8 +329,32 @@ export async function replaceRange(
   );
 }
 
-/** The table's GENERATED ALWAYS identity columns. */
-async function alwaysIdentityColumns(
+/**
+ * The table's GENERATED ALWAYS identity columns, read once per pool (as mysql/rows.ts reads its
+ * column types): every applier batch upserts, and a catalog query per batch sits on the hot path.
+ * Only successful reads are kept.
+ */
+const alwaysIdentities = new WeakMap<Pool, Map<string, Promise<Set<string>>>>();
+
+function alwaysIdentityColumns(
+  pool: Pool,
+  client: PoolClient,
+  schema: string,
+  table: string,
+): Promise<Set<string>> {
+  let perPool = alwaysIdentities.get(pool);
+  if (!perPool) alwaysIdentities.set(pool, (perPool = new Map()));
+  const id = JSON.stringify([schema, table]);
+  let columns = perPool.get(id);
+  if (!columns) {
+    columns = readAlwaysIdentityColumns(client, schema, table);
+    perPool.set(id, columns);
+    columns.catch(() => perPool.delete(id));
+  }
+  return columns;
+}
+
+async function readAlwaysIdentityColumns(
   client: PoolClient,
   schema: string,
   table: string,
@@ -365,7 +389,7 @@ export async function upsertRows(
       // inserted the key again, or set it to DEFAULT) is deleted and inserted again instead. Its
       // children stay: this transaction does not check foreign keys (withoutTriggers), unless the
       // role may not skip them (docs/DATAPLANE.md, known limits).
-      const always = await alwaysIdentityColumns(client, schema, table);
+      const always = await alwaysIdentityColumns(pool, client, schema, table);
       const fixed = columns.filter((c) => always.has(c) && !key.includes(c));
       const fixedPositions = fixed.map((c) => columns.indexOf(c));
       const updated = columns.filter((c) => !key.includes(c) && !always.has(c));
