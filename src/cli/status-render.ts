@@ -77,6 +77,13 @@ export function eta(t: TableProgress, rowsPerSecond: number | null): number | nu
   return (1000 * Math.max(0, t.rowsEstimate - t.rowsCopied)) / rowsPerSecond;
 }
 
+/** The heartbeat's rate when this attempt has one; else the rate the copy last signalled. */
+function tableRate(rates: Map<string, TableRate>, t: TableProgress): TableRate {
+  const r = rates.get(t.table);
+  if (r?.rowsPerSecond) return r;
+  return { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
+}
+
 /** Rates from what the view says (first attempts only); RateTracker improves them over samples. */
 export function singleSampleRates(view: MigrationView): Map<string, TableRate> {
   const rates = new Map<string, TableRate>();
@@ -171,10 +178,7 @@ export function renderStatus(view: MigrationView, style: Style, at = Date.now())
   const rates = singleSampleRates(view);
   const width = Math.min(40, Math.max(...s.tables.map((t) => t.table.length), 5));
   for (const t of s.tables) {
-    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
-    const r = rates.get(t.table)?.rowsPerSecond
-      ? rates.get(t.table)
-      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
+    const r = tableRate(rates, t);
     const extra =
       t.state === 'copying'
         ? `${r?.rowsPerSecond ? `  ${int(r.rowsPerSecond)} rows/s` : ''}${r?.etaMs !== null && r?.etaMs !== undefined ? `  ETA ${duration(r.etaMs)}` : ''}`
@@ -249,10 +253,7 @@ export function renderWatchFrame(
   const nameWidth = Math.min(24, Math.max(5, ...copying.map((t) => t.table.length)));
   const barWidth = Math.max(10, Math.min(30, columns - nameWidth - 60));
   for (const t of copying) {
-    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
-    const r = rates.get(t.table)?.rowsPerSecond
-      ? rates.get(t.table)
-      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
+    const r = tableRate(rates, t);
     const name =
       t.table.length > nameWidth ? `${t.table.slice(0, nameWidth - 1)}…` : t.table.padEnd(nameWidth);
     lines.push(
@@ -278,10 +279,7 @@ export function watchLine(view: MigrationView, rates: Map<string, TableRate>): s
   if (s.tables.length)
     parts.push(`tables ${s.tables.filter((t) => t.state === 'copied').length}/${s.tables.length} copied`);
   for (const t of copying) {
-    // The heartbeat's rate when this attempt has one; else the rate the copy last signalled.
-    const r = rates.get(t.table)?.rowsPerSecond
-      ? rates.get(t.table)
-      : { rowsPerSecond: t.rowsPerSecond, etaMs: t.etaSeconds === null ? null : t.etaSeconds * 1000 };
+    const r = tableRate(rates, t);
     parts.push(
       `${t.table} ${int(t.rowsCopied)}/${estimate(t)} rows ${percent(t).toFixed(0)}%${r?.rowsPerSecond ? ` ${int(r.rowsPerSecond)} rows/s` : ''}${r?.etaMs !== null && r?.etaMs !== undefined ? ` ETA ${duration(r.etaMs)}` : ''}`,
     );
