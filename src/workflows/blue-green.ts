@@ -268,8 +268,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
    * Operator hooks mostly tell the world: a failing one is logged and noted after a few attempts,
    * whatever the phase (nor is a finished cutover undone by a notification). One decides: `required`
    * (the routing hook of the cutover, which may be the real switch, e.g. repointing a proxy) throws
-   * instead, before the source fence is lifted, and the migration rolls back: lifting the fence with
-   * the applications still pointed at the source would let them write where nothing captures it.
+   * instead, and the migration rolls back: the applications may still point at the source, which
+   * stays fenced until the way back has routed them there again.
    */
   const hook = async (
     name: string | undefined,
@@ -828,10 +828,11 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         { active: 'target', epoch: s.routing.epoch },
         true,
       );
-      note('lifting the fence');
-      await liftSourceFence();
+      // Writes are open again, on the target. The source stays fenced until finalize or a rollback
+      // (the reverse applier passes its fence): an application that still acts on the old routing
+      // gets the fence's error instead of a write on the source that no side keeps (a rollback's
+      // drain would even overwrite it with the target's row of the same id).
       s.cutover = { at: now(), writeUnavailableMs: Date.now() - state.fencedAtMs! };
-      await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
       state.rollbackWindowEndsAtMs = Date.now() + spec.cutover.rollbackWindowMinutes * 60_000;
       return 'rollback-window';
     },
@@ -861,7 +862,10 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     },
 
     finalizing: async () => {
-      enter('finalizing', 'a last reverse catch-up, then removing the capture from the target');
+      enter(
+        'finalizing',
+        'a last reverse catch-up, then removing the capture from the target and lifting the source fence',
+      );
       // The source stays a current fallback copy as far as the lag allows (best effort: a minute).
       if (!state.reverseFailed) {
         try {
@@ -884,6 +888,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       await acts.removeCapture.executeWithOptions({ summary: 'remove capture from the target' }, [
         { source: target },
       ]);
+      await liftSourceFence();
+      await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
       state.steps = [];
       return 'completed';
     },
@@ -954,6 +960,12 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           active: 'source',
           epoch: s.routing.epoch,
         });
+        // The source has been fenced since the cutover: writes open there now, not after the
+        // target's capture is removed.
+        if (state.steps.includes('source-fence')) {
+          await compensate('source-fence');
+          done('source-fence');
+        }
         return;
       }
       case 'target-fence':
@@ -968,7 +980,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
             previous: state.fencePrevious.source,
           },
         ]);
-        s.fence = { state: 'lifted', side: 'source', since: now() };
+        // After the cutover the target's rollback fence is the one still up: the status names it.
+        if (s.fence.side !== 'target') s.fence = { state: 'lifted', side: 'source', since: now() };
         if (state.fencedAtMs !== null && s.cutover.writeUnavailableMs === null)
           s.cutover = { at: null, writeUnavailableMs: Date.now() - state.fencedAtMs };
         await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
@@ -1030,7 +1043,7 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       throw ApplicationFailure.create({
         type: 'RollbackIncomplete',
         nonRetryable: true,
-        message: `the rollback could not finish (${failed.join('; ')}); left in place: ${state.steps.join(', ') || 'nothing'}${s.routing.active === 'target' ? '; the routing still points to the target, which stays live' : ''}`,
+        message: `the rollback could not finish (${failed.join('; ')}); left in place: ${state.steps.join(', ') || 'nothing'}${s.routing.active === 'target' ? `; the routing still points to the target, which stays live${state.steps.includes('source-fence') ? ' (the source keeps its fence: writes there would be lost)' : ''}` : ''}`,
       });
     }
     s.rollback.state = 'done';

@@ -113,8 +113,13 @@ describe('blueGreenMigration', () => {
 
         const after = await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover');
         assert.equal(after.routing.active, 'target');
-        assert.equal(after.fence.state, 'lifted');
         assert.ok(after.cutover.writeUnavailableMs! > 0 && after.cutover.writeUnavailableMs! < 60_000);
+        // An app still acting on the old routing cannot write to the source: no side would keep it.
+        assert.deepEqual([after.fence.state, after.fence.side], ['fenced', 'source']);
+        await assert.rejects(
+          query(db.source.url, `INSERT INTO accounts (email) VALUES ('stale@example.com')`),
+          /fenced while migration "bg-happy"/,
+        );
         // The app keeps writing, now on the target; reverse replication carries it to the source.
         await waitForStatus(
           handle,
@@ -573,22 +578,27 @@ test('the read-only fence, and an approval older than revalidateAfterMinutes: va
     } finally {
       await writer.stop();
     }
-    assert.equal(after.fence.state, 'lifted');
     assert.ok(after.cutover.writeUnavailableMs! > 0, 'the window is measured');
     assert.equal(
       after.validations.filter((v) => v.scope === 'full').length,
       2,
       'the approval came after the 0-minute limit: validated again before the cutover',
     );
+    // The source stays read-only for the applications until finalize (reverse replication passes).
+    assert.deepEqual([after.fence.state, after.fence.side], ['fenced', 'source']);
+    await assert.rejects(
+      query(db.source.url, `INSERT INTO tags (tag, uses) VALUES ('stale-app', 1)`),
+      /read-only transaction/,
+    );
+    await handle.signal(finalizeSignal);
+    const result = (await handle.result()) as MigrationResult;
+    assert.equal(result.outcome, 'completed');
     // The source database's default is back to what it was (no setting), so it takes writes again.
     const [setting] = await query<{ ro: string }>(
       db.source.url,
       `SELECT current_setting('default_transaction_read_only') AS ro`,
     );
     assert.equal(setting!.ro, 'off');
-    await handle.signal(finalizeSignal);
-    const result = (await handle.result()) as MigrationResult;
-    assert.equal(result.outcome, 'completed');
     await assertSameShop(db.target.url, db.source.url, 'after a read-only fenced cutover');
     await query(db.source.url, `INSERT INTO tags (tag, uses) VALUES ('source-writable-again', 1)`);
     await replay(handle);
