@@ -1,0 +1,132 @@
+// A source fence that fails for a moment (the connection lost right after the fence committed, on
+// every one of the 3 attempts): a no-go, not a failed migration. Whatever was installed comes off at
+// once, the approval is void and, with approval.auto, the next attempt waits a minute of replication
+// (no tight fence-and-lift loop). The next fence works but is slow to answer: the write window counts
+// from the fence request, not from the activity's return. A real worker and databases; only the
+// fence activity is wrapped to inject the fault.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import * as activities from '../../src/activities';
+import type { FenceWritesInput } from '../../src/activities/cutover';
+import { workflowBundlePath } from '../../src/temporal/bundle';
+import { dataConverter } from '../../src/temporal/data-converter';
+import type { MigrationResult } from '../../src/workflows/blue-green';
+import { finalizeSignal } from '../../src/workflows/messages';
+import type { TestDatabase } from '../helpers/databases';
+import {
+  assertSameShop,
+  cutoverObjects,
+  replayHistory,
+  shopPair,
+  shopSpec,
+  startMigration,
+  waitForStatus,
+} from '../helpers/migration';
+import { testAddress } from '../helpers/temporal';
+
+const dbs: TestDatabase[] = [];
+after(async () => {
+  for (const d of dbs) await d.drop().catch(() => undefined);
+});
+
+async function insertTag(url: string, tag: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`INSERT INTO tags (tag, uses) VALUES ($1, 1)`, [tag]);
+  } finally {
+    await c.end();
+  }
+}
+
+test('a source fence that fails for a moment: no-go with nothing left fenced, approval.auto tries again after a minute, and the write window counts from the fence request', async () => {
+  const db = await shopPair('FF', 300, dbs);
+  const calls: number[] = [];
+  const SLOW_MS = 6000;
+  const fenceWrites = async (input: FenceWritesInput) => {
+    calls.push(Date.now());
+    const result = await activities.fenceWrites(input);
+    if (calls.length <= 3) throw new Error('Connection terminated unexpectedly');
+    // Longer than the rest of the cutover takes here; heartbeating, as the real activity does.
+    for (let waited = 0; waited < SLOW_MS; waited += 500) {
+      Context.current().heartbeat({ stage: 'slow to answer' });
+      await sleep(500);
+    }
+    return result;
+  };
+  const taskQueue = `ff-${randomBytes(3).toString('hex')}`;
+  const workerConnection = await NativeConnection.connect({ address: testAddress() });
+  const worker = await Worker.create({
+    connection: workerConnection,
+    taskQueue,
+    workflowBundle: { codePath: await workflowBundlePath() },
+    dataConverter,
+    activities: { ...activities, fenceWrites },
+  });
+  const connection = await Connection.connect({ address: testAddress() });
+  const client = new Client({ connection, dataConverter });
+  try {
+    await worker.runUntil(async () => {
+      const handle = await startMigration(
+        client,
+        taskQueue,
+        shopSpec('ff', 'FF', { approval: { auto: true } }),
+      );
+      const noGo = await waitForStatus(
+        handle,
+        (s) => s.phase === 'awaiting-approval' && /tries again in a minute/.test(s.detail),
+        'the no-go',
+        120_000,
+      );
+      assert.equal(calls.length, 3, 'three attempts of the fence, then the no-go');
+      assert.match(noGo.detail, /no-go: the fence failed \(Connection terminated unexpectedly\)/);
+      assert.deepEqual(noGo.approval.approvals, [], 'the automatic approval is void');
+      assert.notEqual(noGo.fence.state, 'fenced');
+      assert.equal(noGo.routing.active, 'source');
+      assert.equal(noGo.cutover.writeUnavailableMs, null);
+      // The fence each failed attempt installed is gone: the source takes writes.
+      assert.deepEqual(
+        (await cutoverObjects(db.source.url)).filter((o) => o.includes('fence')),
+        [],
+        'fence objects left on the source',
+      );
+      await insertTag(db.source.url, 'written-after-the-no-go');
+
+      const cut = await waitForStatus(
+        handle,
+        (s) => s.phase === 'rollback-window',
+        'the second cutover',
+        180_000,
+      );
+      assert.equal(calls.length, 4);
+      const waited = calls[3]! - calls[2]!;
+      assert.ok(
+        waited >= 60_000,
+        `the next fence came ${waited} ms after the failed one, not after a minute`,
+      );
+      assert.ok(
+        cut.cutover.writeUnavailableMs! >= SLOW_MS,
+        `the write window (${cut.cutover.writeUnavailableMs} ms) leaves out the ${SLOW_MS} ms the fence took`,
+      );
+      await handle.signal(finalizeSignal);
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(
+        result.approvals.map((a) => a.approver),
+        ['auto'],
+      );
+      await assertSameShop(db.target.url, db.source.url, 'after the retried cutover');
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      await replayHistory(handle);
+    });
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+  }
+});
