@@ -178,6 +178,12 @@ export interface LiveState {
   /** Null when the server is not a replica. */
   replica: { lagSeconds: number | null; source: string | null } | null;
   readOnly: boolean;
+  /**
+   * What a read-only fence would cover, as an identity: the database (PostgreSQL: server start time,
+   * port, database) or the whole server (MySQL: host, port, server id, data directory). Two
+   * endpoints with the same value are fenced together.
+   */
+  readOnlyFenceScope: string;
   /** Settings that change capture and fencing need, by name (e.g. wal_level, binlog_format). */
   settings: Record<string, string | null>;
   /** What the connected user may do, as the capabilities the migration needs. */

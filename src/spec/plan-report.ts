@@ -58,6 +58,8 @@ export interface SideState {
   longTransactions: { id: string; user: string; seconds: number; state: string }[];
   replica: { lagSeconds: number | null; source: string | null } | null;
   readOnly: boolean;
+  /** What a read-only fence covers (LiveState.readOnlyFenceScope). */
+  readOnlyFenceScope: string;
   settings: Record<string, string | null>;
   privileges: { capability: string; granted: boolean; detail: string }[];
   /** Rows written per second on the whole server during the planner's observation window. */

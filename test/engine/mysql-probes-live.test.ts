@@ -217,6 +217,16 @@ test('liveState for root: sane values, all capabilities, counters move', async (
   assert.ok(grew >= 2, `activeConnections grew by ${grew} with two more sessions open`);
   assert.equal(before.replica, null);
   assert.equal(typeof before.readOnly, 'boolean');
+  // A read-only fence covers the whole server: another schema of it is inside the same scope.
+  const other = await createMysqlDatabase();
+  const otherEngine = createMysqlEngine(other.url);
+  try {
+    assert.ok(before.readOnlyFenceScope.length > 0);
+    assert.equal((await otherEngine.liveState()).readOnlyFenceScope, before.readOnlyFenceScope);
+  } finally {
+    await otherEngine.close();
+    await other.drop();
+  }
   assert.ok('binlog_format' in before.settings);
   assert.ok(before.settings.sql_mode !== undefined && before.settings.server_id !== null);
   assert.ok('gtid_strict_mode' in before.settings || 'gtid_mode' in before.settings);

@@ -291,6 +291,16 @@ test('liveState as superuser: capabilities, settings, long transactions', async 
     assert.ok(live.maxConnections && live.maxConnections > 0);
     assert.equal(live.replica, null);
     assert.equal(live.readOnly, false);
+    // A read-only fence covers one database: another database of the same server is outside it.
+    const other = await createPostgresDatabase('cutover_scope');
+    const otherEngine = createPostgresEngine(other.url);
+    try {
+      assert.equal(live.readOnlyFenceScope, (await engine.liveState()).readOnlyFenceScope);
+      assert.notEqual(live.readOnlyFenceScope, (await otherEngine.liveState()).readOnlyFenceScope);
+    } finally {
+      await otherEngine.close();
+      await other.drop();
+    }
     assert.ok(live.roundTripMs > 0 && live.roundTripMs < 1000);
     assert.ok(live.settings.wal_level, 'wal_level is reported');
     for (const name of [

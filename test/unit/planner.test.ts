@@ -92,6 +92,7 @@ function side(overrides: Partial<SideState> = {}): SideState {
     longTransactions: [],
     replica: null,
     readOnly: false,
+    readOnlyFenceScope: 'db1 3306 1 /var/lib/mysql/',
     settings: {},
     privileges: [],
     writesPerSecond: 100,
@@ -173,6 +174,18 @@ test('a blocking finding forces a maintenance window unless accepted by name', (
   const accepted = downtimeVerdict(blocking, ['NO_PRIMARY_KEY'], e);
   assert.equal(accepted.canStartOnline, true);
   assert.equal(accepted.downtime, 'online');
+});
+
+test('a read-only fence that would cover the target too is blocking; the trigger fence, or another server, is not', () => {
+  const blocking = (fence: 'trigger' | 'read-only', target: Partial<SideState>) =>
+    liveFindings(side(), side(target), 60, fence).filter((f) => f.code === 'READ_ONLY_FENCE_COVERS_TARGET');
+  const [finding, ...more] = blocking('read-only', {});
+  assert.equal(more.length, 0);
+  assert.equal(finding?.severity, 'blocking');
+  assert.match(finding!.finding, /whole source server read-only from the cutover until finalize/);
+  assert.match(finding!.mitigation, /cutover\.fence: trigger/);
+  assert.deepEqual(blocking('trigger', {}), []);
+  assert.deepEqual(blocking('read-only', { readOnlyFenceScope: 'db2 3306 2 /var/lib/mysql/' }), []);
 });
 
 test('live-state findings: missing privileges, read-only source, row-based replica, long transactions', () => {

@@ -84,6 +84,7 @@ export async function inspectSide(engine: Engine, options: InspectOptions): Prom
       longTransactions: after.longTransactions,
       replica: after.replica,
       readOnly: after.readOnly,
+      readOnlyFenceScope: after.readOnlyFenceScope,
       settings: after.settings,
       privileges: after.privileges,
       writesPerSecond: Math.max(0, total(after.writeCounters) - total(before.writeCounters)) / seconds,

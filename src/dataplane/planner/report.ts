@@ -31,7 +31,7 @@ export function assemblePlanReport({
   sample,
 }: PlanParts): PlanReport {
   const estimates = estimate(analysis.tables, analysis.volume, sample, source, target);
-  const risks = [...analysis.findings, ...liveFindings(source, target, spec.plan.longTransactionSeconds)];
+  const risks = [...analysis.findings, ...liveFindings(source, target, spec.plan.longTransactionSeconds, spec.cutover.fence)];
   if (estimates.catchUpSeconds === null && sample) {
     risks.push({
       severity: 'high',

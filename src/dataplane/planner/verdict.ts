@@ -9,8 +9,21 @@ export function liveFindings(
   source: SideState,
   target: SideState,
   longTransactionSeconds: number,
+  fence: 'trigger' | 'read-only' = 'trigger',
 ): Finding[] {
   const out: Finding[] = [];
+  if (
+    fence === 'read-only' &&
+    source.engine === target.engine &&
+    source.readOnlyFenceScope === target.readOnlyFenceScope
+  ) {
+    out.push({
+      severity: 'blocking',
+      code: 'READ_ONLY_FENCE_COVERS_TARGET',
+      finding: `the read-only fence makes the whole source ${source.engine === 'postgres' ? 'database' : 'server'} read-only from the cutover until finalize or rollback, and the target is on it: the applications could not write to the target after the cutover`,
+      mitigation: 'use the trigger fence (cutover.fence: trigger), or move to another database or server',
+    });
+  }
   for (const [side, s] of [
     ['source', source],
     ['target', target],

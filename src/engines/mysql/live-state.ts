@@ -96,9 +96,15 @@ export async function readLiveState(
   options: { longTransactionSeconds?: number; schema?: string } = {},
 ): Promise<LiveState> {
   const server = await serverInfo(conn);
-  const [basics] = await queryRows<{ maxConnections: unknown; readOnly: unknown; db: string | null }>(
+  const [basics] = await queryRows<{
+    maxConnections: unknown;
+    readOnly: unknown;
+    db: string | null;
+    scope: string;
+  }>(
     conn,
-    'SELECT @@GLOBAL.max_connections AS maxConnections, @@GLOBAL.read_only AS readOnly, DATABASE() AS db',
+    `SELECT @@GLOBAL.max_connections AS maxConnections, @@GLOBAL.read_only AS readOnly, DATABASE() AS db,
+            CONCAT_WS(' ', @@hostname, @@port, @@server_id, @@datadir) AS scope`,
   );
   // Our own session is not load. Daemon threads (event scheduler, ...) are not client sessions.
   const [active] = await queryRows<{ n: unknown }>(
@@ -140,6 +146,7 @@ export async function readLiveState(
     ),
     replica: await replicaStatus(conn),
     readOnly: toNumber(basics?.readOnly) === 1,
+    readOnlyFenceScope: String(basics?.scope ?? ''),
     settings: Object.fromEntries(SETTINGS.map((name) => [name, variables.get(name) ?? null])),
     // Schema-level privileges are judged on the schema being migrated, by default the URL's database.
     privileges: privilegeChecks(grantLines, options.schema ?? basics?.db ?? null),

@@ -45,6 +45,7 @@ export async function readLiveState(pool: Pool, options: LiveStateOptions = {}):
       in_recovery: boolean;
       default_read_only: string;
       schema: string | null;
+      fence_scope: string;
     }>(
       client,
       `SELECT (SELECT count(*) FROM pg_stat_activity
@@ -53,7 +54,8 @@ export async function readLiveState(pool: Pool, options: LiveStateOptions = {}):
               current_setting('max_connections')::int4 AS max_connections,
               pg_is_in_recovery() AS in_recovery,
               current_setting('default_transaction_read_only') AS default_read_only,
-              coalesce($1::text, current_schema()::text) AS schema`,
+              coalesce($1::text, current_schema()::text) AS schema,
+              concat_ws(' ', pg_postmaster_start_time(), current_setting('port'), current_database()) AS fence_scope`,
       [options.schema ?? null],
     );
 
@@ -114,6 +116,7 @@ export async function readLiveState(pool: Pool, options: LiveStateOptions = {}):
       })),
       replica,
       readOnly: base!.default_read_only === 'on' || base!.in_recovery,
+      readOnlyFenceScope: base!.fence_scope,
       settings,
       privileges,
       writeCounters,
