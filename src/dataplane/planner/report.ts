@@ -31,7 +31,10 @@ export function assemblePlanReport({
   sample,
 }: PlanParts): PlanReport {
   const estimates = estimate(analysis.tables, analysis.volume, sample, source, target);
-  const risks = [...analysis.findings, ...liveFindings(source, target, spec.plan.longTransactionSeconds, spec.cutover.fence)];
+  const risks = [
+    ...analysis.findings,
+    ...liveFindings(source, target, spec.plan.longTransactionSeconds, spec.cutover.fence),
+  ];
   if (estimates.catchUpSeconds === null && sample) {
     risks.push({
       severity: 'high',
