@@ -107,6 +107,9 @@ test('SIGKILLed mid-copy, in the catch-up, the validation, the approval wait, un
     await handle.signal(finalizeSignal);
     const result = (await handle.result()) as MigrationResult;
     assert.equal(result.outcome, 'completed', workers.landed);
+    t.diagnostic(
+      `writes unavailable ${result.cutover.writeUnavailableMs} ms (a worker killed under the fence)`,
+    );
     assert.equal(result.validation?.status, 'match');
     await assertSameShop(db.target.url, db.source.url, workers.landed);
     await assertHoldsAckedWrites(db.target.url, before, writer, `the target ${workers.landed}`);
