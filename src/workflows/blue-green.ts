@@ -287,17 +287,16 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       if (required)
         throw ApplicationFailure.create({
           type: 'RoutingHookFailed',
-          message: `hook ${name} failed for event ${event}, so the applications may still write to the source: rolling back (${describe(err)})`,
+          message: `hook ${name} failed for event ${event}, so the applications may still be sent to the (fenced) source: rolling back (${describe(err)})`,
           nonRetryable: true,
         });
       log.warn(`hook ${name} failed for event ${event}: ${describe(err)}`);
       s.detail = `${s.detail} (hook ${name} failed for ${event}: ${describe(err)})`;
     }
   };
-  /** A catch-up from the applier's position, forward (source -> target) or reverse (after the cutover). */
-  /** The cutover's own lift of the source fence (a compensation lifts it through `undo`). */
-  const liftSourceFence = async () => {
-    await acts.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
+  /** The lift of the source fence by a no-go or by finalize (a rollback's compensation has its own). */
+  const liftSourceFence = async (via: typeof acts = acts) => {
+    await via.liftFence.executeWithOptions({ summary: 'lift the source fence' }, [
       {
         endpoint: source,
         migration: spec.name,
@@ -833,6 +832,11 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
       // gets the fence's error instead of a write on the source that no side keeps (a rollback's
       // drain would even overwrite it with the target's row of the same id).
       s.cutover = { at: now(), writeUnavailableMs: Date.now() - state.fencedAtMs! };
+      await hook(spec.cutover.hooks.fence, 'writes-resumed', {
+        active: 'target',
+        writeUnavailableMs: s.cutover.writeUnavailableMs,
+        sourceFenced: true,
+      });
       state.rollbackWindowEndsAtMs = Date.now() + spec.cutover.rollbackWindowMinutes * 60_000;
       return 'rollback-window';
     },
@@ -885,11 +889,27 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           log.warn(`the last reverse catch-up failed (the target is final either way): ${describe(err)}`);
         }
       }
-      await acts.removeCapture.executeWithOptions({ summary: 'remove capture from the target' }, [
-        { source: target },
-      ]);
-      await liftSourceFence();
-      await hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' });
+      // The target is final from here: a failure or a cancellation must not roll back (that would
+      // fence the live side, with the reverse capture gone). The clean-up is retried while its
+      // errors are transient; what fails for good is named and left, and the migration completes.
+      state.steps = state.steps.filter((x) => x === 'reverse-capture' || x === 'source-fence');
+      await CancellationScope.nonCancellable(async () => {
+        const left: string[] = [];
+        await undo.removeCapture
+          .executeWithOptions({ summary: 'remove capture from the target' }, [{ source: target }])
+          .then(() => done('reverse-capture'))
+          .catch((err: unknown) => left.push(`the capture on the target (${describe(err)})`));
+        if (state.steps.includes('source-fence')) {
+          await liftSourceFence(undo)
+            .then(() => hook(spec.cutover.hooks.fence, 'fence-lifted', { side: 'source' }))
+            .catch((err: unknown) => left.push(`the source's write fence (${describe(err)})`));
+        }
+        if (left.length) {
+          s.error = `finalized, but left in place, to remove by hand: ${left.join('; ')}`;
+          log.error(s.error);
+          await hook(spec.cutover.hooks.alert, 'finalize-incomplete', { error: s.error });
+        }
+      });
       state.steps = [];
       return 'completed';
     },
@@ -960,12 +980,6 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
           active: 'source',
           epoch: s.routing.epoch,
         });
-        // The source has been fenced since the cutover: writes open there now, not after the
-        // target's capture is removed.
-        if (state.steps.includes('source-fence')) {
-          await compensate('source-fence');
-          done('source-fence');
-        }
         return;
       }
       case 'target-fence':
@@ -1016,8 +1030,11 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
     // side, never dropped; it only loses its fence. What is left is named in the failure.
     const failed: string[] = [];
     const skipped = new Set<Step>();
+    // And the source's fence (up since the cutover) comes off as soon as no routing step is left to
+    // undo: writes open there before the target's capture is removed, not after.
     const next = () => {
       const rest = state.steps.filter((x) => !skipped.has(x));
+      if (rest.includes('source-fence') && !state.steps.includes('routing-target')) return 'source-fence';
       return rest.includes('target-schema') ? rest.filter((x) => x !== 'target-fence').at(-1) : rest.at(-1);
     };
     for (let step = next(); step; step = next()) {
@@ -1033,6 +1050,8 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
             await liftTargetFence(fences)
               .then(() => done('target-fence'))
               .catch((e: unknown) => failed.push(`target-fence: ${describe(e)}`));
+            if (state.steps.includes('source-fence'))
+              s.fence = { state: 'fenced', side: 'source', since: now() };
           }
           break;
         }

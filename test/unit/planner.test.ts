@@ -178,7 +178,9 @@ test('a blocking finding forces a maintenance window unless accepted by name', (
 
 test('a read-only fence that would cover the target too is blocking; the trigger fence, or another server, is not', () => {
   const blocking = (fence: 'trigger' | 'read-only', target: Partial<SideState>) =>
-    liveFindings(side(), side(target), 60, fence).filter((f) => f.code === 'READ_ONLY_FENCE_COVERS_TARGET');
+    liveFindings(side(), side(target), 60, { fence, rollbackWindowMinutes: 60 }).filter(
+      (f) => f.code === 'READ_ONLY_FENCE_COVERS_TARGET',
+    );
   const [finding, ...more] = blocking('read-only', {});
   assert.equal(more.length, 0);
   assert.equal(finding?.severity, 'blocking');
@@ -186,6 +188,19 @@ test('a read-only fence that would cover the target too is blocking; the trigger
   assert.match(finding!.mitigation, /cutover\.fence: trigger/);
   assert.deepEqual(blocking('trigger', {}), []);
   assert.deepEqual(blocking('read-only', { readOnlyFenceScope: 'db2 3306 2 /var/lib/mysql/' }), []);
+});
+
+test('the read-only fence held through a rollback window is a high risk; none without a window or with triggers', () => {
+  const other = side({ readOnlyFenceScope: 'db2 3306 2 /var/lib/mysql/' });
+  const held = (fence: 'trigger' | 'read-only', rollbackWindowMinutes: number) =>
+    liveFindings(side(), other, 60, { fence, rollbackWindowMinutes }).filter(
+      (f) => f.code === 'READ_ONLY_FENCE_FOR_THE_WINDOW',
+    );
+  const [finding] = held('read-only', 90);
+  assert.equal(finding?.severity, 'high');
+  assert.match(finding!.finding, /whole source server read-only .* \(a rollback window of 90 min\)/);
+  assert.deepEqual(held('read-only', 0), []);
+  assert.deepEqual(held('trigger', 90), []);
 });
 
 test('live-state findings: missing privileges, read-only source, row-based replica, long transactions', () => {

@@ -1,7 +1,8 @@
 // Operating a running blueGreenMigration: pause stops the copy between chunks (the target stops
-// growing) and resume carries on; the operator hooks run at the fence, the routing switch and the
-// fence's lift, in that order, with the event JSON; the Web UI's current details and the
-// MigrationPhase search attribute follow the phases; a throttle acts on the table being copied.
+// growing) and resume carries on; the operator hooks run at the fence, the routing switch, the
+// writes' resumption on the target and the fence's lift at finalize, in that order, with the event
+// JSON; the Web UI's current details and the MigrationPhase search attribute follow the phases; a
+// throttle acts on the table being copied.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ async function count(url: string, table: string): Promise<number> {
   }
 }
 
-test('pause holds the copy, resume carries on; the hooks run at fence, switch and lift; the UI details follow', async () => {
+test('pause holds the copy, resume carries on; the hooks run at fence, switch, resumption and lift; the UI details follow', async () => {
   const db = await shopPair('OPS', 15000, dbs);
   const events = join(dir, 'events.log');
   process.env.CUTOVER_HOOK_OPS_HOOK = `printf '%s ' "$CUTOVER_EVENT" >> '${events}'; cat >> '${events}'; echo >> '${events}'`;
@@ -81,7 +82,7 @@ test('pause holds the copy, resume carries on; the hooks run at fence, switch an
     const lines = readFileSync(events, 'utf8').trim().split('\n');
     assert.deepEqual(
       lines.map((l) => l.split(' ')[0]),
-      ['fenced', 'routing-switched', 'fence-lifted'],
+      ['fenced', 'routing-switched', 'writes-resumed', 'fence-lifted'],
     );
     const routing = JSON.parse(lines[1]!.slice(lines[1]!.indexOf(' ') + 1)) as Record<string, unknown>;
     assert.equal(routing.migration, 'ops');

@@ -92,16 +92,17 @@ export function estimate(
   }
 
   // Cutover: fence up, drain what arrived meanwhile, re-validate rows changed since the last
-  // validation, switch routing, fence down. Every term is a measured round trip or rate.
+  // validation, switch routing (the source's fence stays up until finalize: not in the window).
+  // Every term is a measured round trip or rate.
   const fenceStatements = tables.length * fenceStatementsPerTable(source.engine);
   const fenceSeconds = (fenceStatements * source.roundTripMs) / 1000;
   const drainSeconds = (writeRate * fenceSeconds) / apply;
   const deltaRows = writeRate * validationSeconds;
   const deltaValidationSeconds = deltaRows / sample.scanRowsPerSecond;
-  const switchSeconds = (target.roundTripMs + fenceStatements * source.roundTripMs) / 1000;
+  const switchSeconds = (target.roundTripMs + source.roundTripMs) / 1000;
   const cutoverDowntimeSeconds = fenceSeconds + drainSeconds + deltaValidationSeconds + switchSeconds;
   basis.push(
-    `cutover: ${fenceStatements} fence statements x ${round(source.roundTripMs)} ms source round trip (up and down) + drain of writes during fencing at the upsert rate + re-validation of ~${Math.round(deltaRows)} rows changed since the last validation + routing switch (${round(target.roundTripMs)} ms target round trip)`,
+    `cutover: ${fenceStatements} fence statements x ${round(source.roundTripMs)} ms source round trip + drain of writes during fencing at the upsert rate + re-validation of ~${Math.round(deltaRows)} rows changed since the last validation + routing switch (a round trip to each side)`,
   );
   return {
     totalRows,

@@ -33,7 +33,7 @@ export function assemblePlanReport({
   const estimates = estimate(analysis.tables, analysis.volume, sample, source, target);
   const risks = [
     ...analysis.findings,
-    ...liveFindings(source, target, spec.plan.longTransactionSeconds, spec.cutover.fence),
+    ...liveFindings(source, target, spec.plan.longTransactionSeconds, spec.cutover),
   ];
   if (estimates.catchUpSeconds === null && sample) {
     risks.push({

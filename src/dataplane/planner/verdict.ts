@@ -9,18 +9,31 @@ export function liveFindings(
   source: SideState,
   target: SideState,
   longTransactionSeconds: number,
-  fence: 'trigger' | 'read-only' = 'trigger',
+  cutover: { fence: 'trigger' | 'read-only'; rollbackWindowMinutes: number } = {
+    fence: 'trigger',
+    rollbackWindowMinutes: 0,
+  },
 ): Finding[] {
   const out: Finding[] = [];
+  const scope = source.engine === 'postgres' ? 'database' : 'server';
+  if (cutover.fence === 'read-only' && cutover.rollbackWindowMinutes > 0) {
+    out.push({
+      severity: 'high',
+      code: 'READ_ONLY_FENCE_FOR_THE_WINDOW',
+      finding: `the read-only fence keeps the whole source ${scope} read-only from the cutover until finalize or rollback (a rollback window of ${cutover.rollbackWindowMinutes} min), not only the migrated tables${source.engine === 'postgres' ? '; sessions opened on it meanwhile are ended when it is lifted' : ''}`,
+      mitigation:
+        'use the trigger fence (cutover.fence: trigger), which fences only the migrated tables, or finalize as soon as the target is trusted',
+    });
+  }
   if (
-    fence === 'read-only' &&
+    cutover.fence === 'read-only' &&
     source.engine === target.engine &&
     source.readOnlyFenceScope === target.readOnlyFenceScope
   ) {
     out.push({
       severity: 'blocking',
       code: 'READ_ONLY_FENCE_COVERS_TARGET',
-      finding: `the read-only fence makes the whole source ${source.engine === 'postgres' ? 'database' : 'server'} read-only from the cutover until finalize or rollback, and the target is on it: the applications could not write to the target after the cutover`,
+      finding: `the read-only fence makes the whole source ${scope} read-only from the cutover until finalize or rollback, and the target is on it: the applications could not write to the target after the cutover`,
       mitigation: 'use the trigger fence (cutover.fence: trigger), or move to another database or server',
     });
   }
@@ -248,9 +261,9 @@ export function forwardPath(tables: TablePlan[], sourceEngine: string, targetEng
     'catch up: apply the changelog by primary key until the lag stays under the threshold',
     'validate: row counts and chunked checksums on both sides, drill down to differing keys, re-check after catch-up',
     'await approval: the named approvers release the cutover',
-    'cutover: fence writes on the source, drain capture to zero, validate what changed since the last validation, switch routing, start reverse capture (target -> source), lift the fence',
+    'cutover: fence writes on the source, drain capture to zero, validate what changed since the last validation, start reverse capture (target -> source), switch routing; writes resume on the target, the source stays fenced',
     'rollback window: the source keeps receiving every write made on the target',
-    'finalize: remove capture triggers and changelogs on both sides',
+    'finalize: remove capture triggers and changelogs on both sides, lift the source fence',
   ];
 }
 

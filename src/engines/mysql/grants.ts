@@ -158,10 +158,16 @@ const NEEDS: Need[] = [
     allOf: [['CREATE']],
   },
   {
-    capability: 'set the server read-only (read-only fence)',
+    capability:
+      'set the server read-only and write through it (read-only fence; the reverse applier writes to the fenced source)',
     scope: 'global',
-    // SYSTEM_VARIABLES_ADMIN is MySQL 8's way to set read_only without SUPER.
-    allOf: [['SUPER', 'READ_ONLY ADMIN', 'SYSTEM_VARIABLES_ADMIN']],
+    // Setting read_only: SUPER, MariaDB's READ_ONLY ADMIN, MySQL 8's SYSTEM_VARIABLES_ADMIN. Writing
+    // while it is on: SUPER, READ_ONLY ADMIN (MariaDB 10.11 requires it even with SUPER), MySQL 8's
+    // CONNECTION_ADMIN.
+    allOf: [
+      ['SUPER', 'READ_ONLY ADMIN', 'SYSTEM_VARIABLES_ADMIN'],
+      ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'],
+    ],
   },
   {
     capability: 'read the binlog (log-based capture)',
