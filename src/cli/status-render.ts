@@ -21,6 +21,13 @@ const ansi: Style = {
 };
 
 /** Colours only on a terminal, and never with NO_COLOR set. */
+/** The source's fence while the target is live: a standby's guard, not an outage. */
+function standbyNote(s: MigrationStatus): string {
+  return s.fence.state === 'fenced' && s.fence.side === 'source' && s.routing.active === 'target'
+    ? ' (writes go to the target; the source stays fenced as the standby until finalize or rollback)'
+    : '';
+}
+
 export function styleFor(stream: NodeJS.WriteStream): Style {
   return stream.isTTY && !process.env.NO_COLOR ? ansi : plain;
 }
@@ -202,7 +209,7 @@ export function renderStatus(view: MigrationView, style: Style, at = Date.now())
     'fence',
     s.fence.state === 'none'
       ? 'none'
-      : `${s.fence.state} on ${s.fence.side ?? '?'} since ${s.fence.since ?? '?'}`,
+      : `${s.fence.state} on ${s.fence.side ?? '?'} since ${s.fence.since ?? '?'}${standbyNote(s)}`,
   );
   row(
     'routing',

@@ -215,7 +215,7 @@ export function detailsMarkdown(s: MigrationStatus): string {
     `Approvals: ${a.approvals.length}/${a.required}${a.approvals.length ? ` (${a.approvals.map((x) => x.approver).join(', ')})` : ''}${a.awaiting ? ' — **awaiting approval**: `cutover approve <id> --approver NAME` or signal `approve`' : ''}`,
   );
   lines.push(
-    `Fence: ${s.fence.state}${s.fence.side ? ` (${s.fence.side})` : ''}; routing: ${s.routing.active} (epoch ${s.routing.epoch})`,
+    `Fence: ${s.fence.state}${s.fence.side ? ` (${s.fence.side}${s.fence.state === 'fenced' && s.fence.side === 'source' && s.routing.active === 'target' ? ': the standby, until finalize or rollback' : ''})` : ''}; routing: ${s.routing.active} (epoch ${s.routing.epoch})`,
   );
   if (s.cutover.writeUnavailableMs !== null)
     lines.push(

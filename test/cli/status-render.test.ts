@@ -105,6 +105,22 @@ test('the report merges live rows and names approvals; an unknown estimate reads
   assert.doesNotMatch(text, /\x1b\[/); // eslint-disable-line no-control-regex
 });
 
+test("in the rollback window the source's fence reads as the standby's guard", () => {
+  const v = view(25_000, 10_000);
+  v.status = {
+    ...v.status!,
+    phase: 'rollback-window',
+    fence: { state: 'fenced', side: 'source', since: iso(5_000) },
+    routing: { active: 'target', epoch: 1, switchedAt: iso(5_400) },
+  };
+  assert.match(
+    renderStatus(v, plain, T0 + 60_000),
+    /fence\s+fenced on source since 2026-01-01T00:00:05.000Z \(writes go to the target; the source stays fenced as the standby until finalize or rollback\)/,
+  );
+  v.status = { ...v.status!, routing: { ...v.status!.routing, active: 'source' } };
+  assert.doesNotMatch(renderStatus(v, plain, T0 + 60_000), /standby/);
+});
+
 test('rates come from successive heartbeats; the ETA from the rows left', () => {
   const tracker = new RateTracker();
   const first = tracker.update(view(10_000, 0));

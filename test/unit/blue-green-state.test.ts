@@ -125,6 +125,14 @@ test('the UI details say what waits for whom', () => {
   const md = detailsMarkdown(s);
   assert.match(md, /\*\*awaiting approval\*\*/);
   assert.match(md, /\| orders \| copied \| 10 \/ ~10 \|/);
+  assert.match(md, /Fence: none; routing: source/);
+  s.phase = 'rollback-window';
+  s.fence = { state: 'fenced', side: 'source', since: '2026-01-01T01:00:00Z' };
+  s.routing = { active: 'target', epoch: 1, switchedAt: '2026-01-01T01:00:01Z' };
+  assert.match(
+    detailsMarkdown(s),
+    /Fence: fenced \(source: the standby, until finalize or rollback\); routing: target/,
+  );
 });
 
 test('time left in the cutover window bounds the go/no-go', () => {
