@@ -3,7 +3,8 @@
 // new row, 15% DELETE of a row this generator inserted. Writes are issued on a schedule (rate x
 // elapsed time), never faster; if the server falls behind, the achieved rate says so. Bounded in
 // time. Deterministic (seeded PRNG): the same statements on either engine.
-//   tsx scripts/bench/load.ts --url postgres://...|mysql://... --rate 2000 --seconds 60 --rows 100000
+//   BENCH_LOAD_URL=postgres://...|mysql://... tsx scripts/bench/load.ts --rate 2000 --seconds 60 --rows 100000
+// (the URL comes from the environment: a password stays out of argv and of a failed command's text)
 // Prints one JSON line: {"issued":..,"done":..,"errors":..,"seconds":..,"rate":..}.
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -14,18 +15,23 @@ function arg(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
-  const url = arg('url', 'postgres://postgres@127.0.0.1:5432/cutover_bench_src');
+  const url = process.env.BENCH_LOAD_URL ?? 'postgres://postgres@127.0.0.1:5432/cutover_bench_src';
   const rate = Number(arg('rate', '2000'));
   const seconds = Number(arg('seconds', '60'));
   const rows = Number(arg('rows', '100000'));
-  // 8 sessions either way; statements in PostgreSQL's $n form, rewritten to ? for MySQL.
-  const my = url.startsWith('mysql:');
+  // 8 sessions either way; statements in PostgreSQL's $n form, rewritten once to ? for MySQL.
+  const my = /^(mysql|mariadb):/.test(url);
   const pgPool = my ? null : new pg.Pool({ connectionString: url, max: 8 });
-  const myPool = my ? mysql.createPool({ uri: url, connectionLimit: 8 }) : null;
+  const myPool = my
+    ? mysql.createPool({ uri: url.replace(/^mariadb:/, 'mysql:'), connectionLimit: 8 })
+    : null;
+  const dialect = (sql: string) =>
+    my ? sql.replace(/\$\d+/g, '?').replace('clock_timestamp()', 'NOW(6)') : sql;
+  const UPDATE = dialect('UPDATE hot SET v = v + 1, at = clock_timestamp() WHERE id = $1');
+  const INSERT = dialect('INSERT INTO hot VALUES ($1, $2, md5($3), clock_timestamp())');
+  const DELETE = dialect('DELETE FROM hot WHERE id = $1');
   const query = (sql: string, params: (number | string)[]): Promise<unknown> =>
-    myPool
-      ? myPool.execute(sql.replace(/\$\d+/g, '?').replace('clock_timestamp()', 'NOW(6)'), params)
-      : pgPool!.query(sql, params);
+    myPool ? myPool.execute(sql, params) : pgPool!.query(sql, params);
   let seed = 42;
   const random = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -41,15 +47,15 @@ async function main(): Promise<void> {
     const r = random();
     if (r < 0.7 || (r >= 0.85 && !inserted.length)) {
       const id = 1 + Math.floor(random() * rows);
-      return query('UPDATE hot SET v = v + 1, at = clock_timestamp() WHERE id = $1', [id]);
+      return query(UPDATE, [id]);
     }
     if (r < 0.85) {
       const id = nextId++;
       inserted.push(id);
-      return query('INSERT INTO hot VALUES ($1, $2, md5($3), clock_timestamp())', [id, issued, String(id)]);
+      return query(INSERT, [id, issued, String(id)]);
     }
     const id = inserted.splice(Math.floor(random() * inserted.length), 1)[0]!;
-    return query('DELETE FROM hot WHERE id = $1', [id]);
+    return query(DELETE, [id]);
   };
   const started = Date.now();
   const end = started + seconds * 1000;

@@ -23,6 +23,7 @@ import {
   type CatchUpHeartbeat,
   type CatchUpInput,
 } from '../../src/activities/capture';
+import { redact } from '../../src/connections';
 import { prepareTargetSchema } from '../../src/activities/schema';
 import type { EndpointRef, TableMove } from '../../src/activities/tables';
 import { applyBatch, type ApplierOptions } from '../../src/dataplane/capture/applier';
@@ -102,7 +103,8 @@ function sh(command: string, env: Record<string, string> = {}): Promise<string> 
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command}\nexit ${code}\n${err.slice(-3000)}`)),
+      // Commands name database URLs (psql, pgcopydb): their passwords never reach the error text.
+      code === 0 ? resolve(out) : reject(new Error(redact(`${command}\nexit ${code}\n${err.slice(-3000)}`))),
     );
   });
 }
@@ -751,13 +753,23 @@ async function mysqlExec(url: string, statements: string[]): Promise<unknown[]> 
   }
 }
 
+/** `hot`'s rows 1..n on PostgreSQL (the MySQL source gets the same values). */
+const pgFillHot = (n: number) =>
+  `INSERT INTO hot (id, v, note, at) SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${n}) g`;
+
 /** md5 over every row of `hot` in key order, the same text on both engines. */
 async function hotDigest(kind: EngineKind, url: string): Promise<string> {
   if (kind === 'postgres') {
-    const out = await sh(
-      `psql -X -At -d '${url}' -c "SELECT md5(string_agg(concat_ws('|', id, v, note, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')), E'\\n' ORDER BY id)) FROM hot"`,
-    );
-    return out.trim();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ m: string }>(
+        `SELECT md5(string_agg(concat_ws('|', id, v, note, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')), E'\\n' ORDER BY id)) AS m FROM hot`,
+      );
+      return rows[0]!.m;
+    } finally {
+      await c.end();
+    }
   }
   const [, rowsOut] = await mysqlExec(url, [
     'SET SESSION group_concat_max_len = 1073741824',
@@ -794,12 +806,7 @@ async function captureRun(
     activityInfo().run(fn, input) as Promise<R>;
 
   await run(removeCapture, { source });
-  if (kind === 'postgres')
-    await pgExec(srcUrl, [
-      'TRUNCATE hot',
-      `INSERT INTO hot SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${s.hot}) g`,
-      'VACUUM ANALYZE hot',
-    ]);
+  if (kind === 'postgres') await pgExec(srcUrl, ['TRUNCATE hot', pgFillHot(s.hot), 'VACUUM ANALYZE hot']);
   else
     await mysqlExec(srcUrl, [
       'DROP TABLE IF EXISTS hot',
@@ -819,10 +826,7 @@ async function captureRun(
     table: model.tables.find((t) => t.name === 'hot')!,
     mapping: prepared.plan.tables.find((t) => t.source === 'hot')!,
   };
-  await pgExec(dstUrl, [
-    `INSERT INTO hot (id, v, note, at) SELECT g, g, md5(g::text), timestamp '2022-01-01' + g * interval '1 second' FROM generate_series(1::bigint, ${s.hot}) g`,
-    'VACUUM ANALYZE hot',
-  ]);
+  await pgExec(dstUrl, [pgFillHot(s.hot), 'VACUUM ANALYZE hot']);
   if ((await hotDigest(kind, srcUrl)) !== (await hotDigest('postgres', dstUrl)))
     throw new Error(`capture ${side}: the target does not start equal to the source`);
 
@@ -883,7 +887,8 @@ async function captureRun(
     let appliedDuringLoad = 0;
     let loadEnded = 0;
     const lr = await sh(
-      `'${path.join(process.cwd(), 'node_modules/.bin/tsx')}' scripts/bench/load.ts --url '${srcUrl}' --rate ${rate} --seconds ${captureSeconds} --rows ${s.hot}`,
+      `'${path.join(process.cwd(), 'node_modules/.bin/tsx')}' scripts/bench/load.ts --rate ${rate} --seconds ${captureSeconds} --rows ${s.hot}`,
+      { BENCH_LOAD_URL: srcUrl },
     ).then((out) => {
       loadRunning = false;
       loadEnded = performance.now();
