@@ -70,7 +70,7 @@ export interface PipelineCopyCheckpoint {
 async function introspectSource(job: PipelineJob): Promise<SchemaModel> {
   const engine = openEngine(job.source.kind, job.source.url);
   try {
-    return await engine.introspect({ schema: job.source.schema });
+    return await engine.introspect({ schema: job.source.schema, countUnanalysed: true });
   } finally {
     await engine.close();
   }

@@ -12,6 +12,11 @@ export interface IntrospectOptions {
   schema?: string;
   /** Run SELECT COUNT(*) on every table (slow on big tables). */
   exactCounts?: boolean;
+  /**
+   * PostgreSQL: count the rows of tables never analysed (no estimate) up to 64 MiB, for progress
+   * totals. Off for callers that only need the schema or counters (some run under a write fence).
+   */
+  countUnanalysed?: boolean;
 }
 
 /**

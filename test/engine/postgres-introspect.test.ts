@@ -146,6 +146,11 @@ test('row estimates: -1 before ANALYZE, then the statistics', async () => {
   assert.equal(table('audit_log').rowEstimate, -1);
   assert.equal(table('audit_log').exactRows, 0);
   assert.equal(table('customers').exactRows, 2);
+  // Never analysed and small: counted for progress totals when asked, and only then (some callers
+  // introspect under a write fence).
+  const customers = (m: SchemaModel) => m.tables.find((t) => t.name === 'customers')!;
+  assert.equal(customers(await engine.introspect({ countUnanalysed: true })).exactRows, 2);
+  assert.equal(customers(await engine.introspect()).exactRows, null);
   await execPostgres(db.url, ['ANALYZE']);
   const fresh = await engine.introspect();
   const m = fresh.tables.find((t) => t.name === 'measurements')!;

@@ -44,7 +44,11 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function inspectSide(engine: Engine, options: InspectOptions): Promise<Inspection> {
   const schemaName = options.schema ?? (await engine.defaultSchema());
   options.onProgress?.('introspecting');
-  const schema = await engine.introspect({ schema: schemaName, exactCounts: options.exactCounts });
+  const schema = await engine.introspect({
+    schema: schemaName,
+    exactCounts: options.exactCounts,
+    countUnanalysed: true,
+  });
 
   options.onProgress?.('observing writes');
   const before = await engine.liveState({

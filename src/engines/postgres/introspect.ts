@@ -69,7 +69,8 @@ export async function introspectSchema(
     // A table never analysed has no estimate at all; when it is small (usually: new) it is
     // counted anyway, so progress and ETAs have a total to go by.
     for (const table of model.tables) {
-      if (options.exactCounts || (table.rowEstimate < 0 && table.dataBytes <= COUNT_UNANALYSED_BYTES)) {
+      const unanalysed = table.rowEstimate < 0 && table.dataBytes <= COUNT_UNANALYSED_BYTES;
+      if (options.exactCounts || (options.countUnanalysed && unanalysed)) {
         const [row] = await q<{ n: string }>(
           client,
           `SELECT count(*) AS n FROM ${qualify(schema, table.name)}`,
