@@ -41,6 +41,8 @@ export interface WorkerOptions {
   address: string;
   namespace?: string;
   taskQueue?: string;
+  /** Replaces some of the shipped activities (tests inject faults this way); the rest run as shipped. */
+  replaceActivities?: Partial<typeof activities>;
 }
 
 export async function createWorker(
@@ -54,7 +56,7 @@ export async function createWorker(
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: { codePath: await workflowBundlePath() },
     dataConverter,
-    activities,
+    activities: { ...activities, ...options.replaceActivities },
     // On shutdown, running activities get their cancellation at once and 30 s to stop; then the
     // worker stops anyway and the activities are retried elsewhere after their heartbeat timeout.
     shutdownGraceTime: '5 seconds',

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { dataConverter } from '../../src/temporal/data-converter';
-import { createWorker } from '../../src/worker';
+import { createWorker, type WorkerOptions } from '../../src/worker';
 
 export function testAddress(): string {
   const address = process.env.CUTOVER_TEST_TEMPORAL_ADDRESS;
@@ -18,10 +18,11 @@ export function testAddress(): string {
 
 export async function withWorker<T>(
   fn: (ctx: { client: Client; taskQueue: string }) => Promise<T>,
+  options: Pick<WorkerOptions, 'replaceActivities'> = {},
 ): Promise<T> {
   const address = testAddress();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const { worker, connection: workerConnection } = await createWorker({ address, taskQueue });
+  const { worker, connection: workerConnection } = await createWorker({ address, taskQueue, ...options });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter });
   try {

@@ -10,20 +10,14 @@
 // completes with the target live and its capture removed, naming the fence left on the retired
 // source; it does not roll back (that would fence the live target).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import pg from 'pg';
 import * as activities from '../../src/activities';
 import type { FenceWritesInput, LiftFenceInput } from '../../src/activities/cutover';
-import { workflowBundlePath } from '../../src/temporal/bundle';
-import { dataConverter } from '../../src/temporal/data-converter';
 import type { MigrationResult } from '../../src/workflows/blue-green';
 import { finalizeSignal, statusQuery } from '../../src/workflows/messages';
-import type { TestDatabase } from '../helpers/databases';
+import { execPostgres, type TestDatabase } from '../helpers/databases';
 import {
   assertSameShop,
   cutoverObjects,
@@ -33,22 +27,12 @@ import {
   startMigration,
   waitForStatus,
 } from '../helpers/migration';
-import { testAddress } from '../helpers/temporal';
+import { withWorker } from '../helpers/temporal';
 
 const dbs: TestDatabase[] = [];
 after(async () => {
   for (const d of dbs) await d.drop().catch(() => undefined);
 });
-
-async function insertTag(url: string, tag: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(`INSERT INTO tags (tag, uses) VALUES ($1, 1)`, [tag]);
-  } finally {
-    await c.end();
-  }
-}
 
 test('a source fence that fails for a moment: no-go with nothing left fenced, approval.auto tries again after a minute, and the write window counts from the fence request', async () => {
   const db = await shopPair('FF', 300, dbs);
@@ -65,56 +49,64 @@ test('a source fence that fails for a moment: no-go with nothing left fenced, ap
     }
     return result;
   };
-  await withFaultyWorker({ fenceWrites }, async (client, taskQueue) => {
-    const handle = await startMigration(
-      client,
-      taskQueue,
-      shopSpec('ff', 'FF', { approval: { auto: true } }),
-    );
-    const noGo = await waitForStatus(
-      handle,
-      (s) => s.phase === 'awaiting-approval' && /tries again in a minute/.test(s.detail),
-      'the no-go',
-      120_000,
-    );
-    assert.equal(calls.length, 3, 'three attempts of the fence, then the no-go');
-    assert.match(noGo.detail, /no-go: the fence failed \(Connection terminated unexpectedly\)/);
-    assert.deepEqual(noGo.approval.approvals, [], 'the automatic approval is void');
-    assert.notEqual(noGo.fence.state, 'fenced');
-    assert.equal(noGo.routing.active, 'source');
-    assert.equal(noGo.cutover.writeUnavailableMs, null);
-    // The fence each failed attempt installed is gone: the source takes writes.
-    assert.deepEqual(
-      (await cutoverObjects(db.source.url)).filter((o) => o.includes('fence')),
-      [],
-      'fence objects left on the source',
-    );
-    await insertTag(db.source.url, 'written-after-the-no-go');
+  await withWorker(
+    async ({ client, taskQueue }) => {
+      const handle = await startMigration(
+        client,
+        taskQueue,
+        shopSpec('ff', 'FF', { approval: { auto: true } }),
+      );
+      const noGo = await waitForStatus(
+        handle,
+        (s) => s.phase === 'awaiting-approval' && /tries again in a minute/.test(s.detail),
+        'the no-go',
+        120_000,
+      );
+      assert.equal(calls.length, 3, 'three attempts of the fence, then the no-go');
+      assert.match(noGo.detail, /no-go: the fence failed \(Connection terminated unexpectedly\)/);
+      assert.deepEqual(noGo.approval.approvals, [], 'the automatic approval is void');
+      assert.notEqual(noGo.fence.state, 'fenced');
+      assert.equal(noGo.routing.active, 'source');
+      assert.equal(noGo.cutover.writeUnavailableMs, null);
+      // The fence each failed attempt installed is gone: the source takes writes.
+      assert.deepEqual(
+        (await cutoverObjects(db.source.url)).filter((o) => o.includes('fence')),
+        [],
+        'fence objects left on the source',
+      );
+      await execPostgres(db.source.url, [
+        `INSERT INTO tags (tag, uses) VALUES ('written-after-the-no-go', 1)`,
+      ]);
 
-    const cut = await waitForStatus(
-      handle,
-      (s) => s.phase === 'rollback-window',
-      'the second cutover',
-      180_000,
-    );
-    assert.equal(calls.length, 4);
-    const waited = calls[3]! - calls[2]!;
-    assert.ok(waited >= 60_000, `the next fence came ${waited} ms after the failed one, not after a minute`);
-    assert.ok(
-      cut.cutover.writeUnavailableMs! >= SLOW_MS,
-      `the write window (${cut.cutover.writeUnavailableMs} ms) leaves out the ${SLOW_MS} ms the fence took`,
-    );
-    await handle.signal(finalizeSignal);
-    const result = (await handle.result()) as MigrationResult;
-    assert.equal(result.outcome, 'completed');
-    assert.deepEqual(
-      result.approvals.map((a) => a.approver),
-      ['auto'],
-    );
-    await assertSameShop(db.target.url, db.source.url, 'after the retried cutover');
-    assert.deepEqual(await cutoverObjects(db.source.url), []);
-    await replayHistory(handle);
-  });
+      const cut = await waitForStatus(
+        handle,
+        (s) => s.phase === 'rollback-window',
+        'the second cutover',
+        180_000,
+      );
+      assert.equal(calls.length, 4);
+      const waited = calls[3]! - calls[2]!;
+      assert.ok(
+        waited >= 60_000,
+        `the next fence came ${waited} ms after the failed one, not after a minute`,
+      );
+      assert.ok(
+        cut.cutover.writeUnavailableMs! >= SLOW_MS,
+        `the write window (${cut.cutover.writeUnavailableMs} ms) leaves out the ${SLOW_MS} ms the fence took`,
+      );
+      await handle.signal(finalizeSignal);
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(
+        result.approvals.map((a) => a.approver),
+        ['auto'],
+      );
+      await assertSameShop(db.target.url, db.source.url, 'after the retried cutover');
+      assert.deepEqual(await cutoverObjects(db.source.url), []);
+      await replayHistory(handle);
+    },
+    { replaceActivities: { fenceWrites } },
+  );
 });
 
 test('a source fence that cannot be lifted at finalize: the migration completes with the target live, naming what is left; no rollback', async () => {
@@ -128,51 +120,36 @@ test('a source fence that cannot be lifted at finalize: the migration completes 
       });
     return activities.liftFence(input);
   };
-  await withFaultyWorker({ liftFence }, async (client, taskQueue) => {
-    const handle = await startMigration(
-      client,
-      taskQueue,
-      shopSpec('fl', 'FL', { approval: { auto: true } }),
-    );
-    await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover', 120_000);
-    await handle.signal(finalizeSignal);
-    const result = (await handle.result()) as MigrationResult;
-    assert.equal(result.outcome, 'completed');
-    assert.match(
-      result.error ?? '',
-      /finalized, but left in place, to remove by hand: the source's write fence \(.*permission denied for table accounts/,
-    );
-    const status = await handle.query(statusQuery);
-    assert.equal(status.routing.active, 'target');
-    assert.deepEqual([status.fence.state, status.fence.side], ['fenced', 'source']);
-    await assertSameShop(db.target.url, db.source.url, 'after the finalize');
-    // The target is live and clean: no capture, no fence, it takes writes.
-    assert.deepEqual(await cutoverObjects(db.target.url), []);
-    await insertTag(db.target.url, 'written-after-finalize');
-    await assert.rejects(insertTag(db.source.url, 'stale-write'), /fenced while migration "fl"/);
-    await replayHistory(handle);
-  });
+  await withWorker(
+    async ({ client, taskQueue }) => {
+      const handle = await startMigration(
+        client,
+        taskQueue,
+        shopSpec('fl', 'FL', { approval: { auto: true } }),
+      );
+      await waitForStatus(handle, (s) => s.phase === 'rollback-window', 'the cutover', 120_000);
+      await handle.signal(finalizeSignal);
+      const result = (await handle.result()) as MigrationResult;
+      assert.equal(result.outcome, 'completed');
+      assert.match(
+        result.error ?? '',
+        /finalized, but left in place, to remove by hand: the source's write fence \(.*permission denied for table accounts/,
+      );
+      const status = await handle.query(statusQuery);
+      assert.equal(status.routing.active, 'target');
+      assert.deepEqual([status.fence.state, status.fence.side], ['fenced', 'source']);
+      await assertSameShop(db.target.url, db.source.url, 'after the finalize');
+      // The target is live and clean: no capture, no fence, it takes writes.
+      assert.deepEqual(await cutoverObjects(db.target.url), []);
+      await execPostgres(db.target.url, [
+        `INSERT INTO tags (tag, uses) VALUES ('written-after-finalize', 1)`,
+      ]);
+      await assert.rejects(
+        execPostgres(db.source.url, [`INSERT INTO tags (tag, uses) VALUES ('stale-write', 1)`]),
+        /fenced while migration "fl"/,
+      );
+      await replayHistory(handle);
+    },
+    { replaceActivities: { liftFence } },
+  );
 });
-
-/** A real worker whose activities are the shipped ones but for the given fault injectors. */
-async function withFaultyWorker(
-  faults: Partial<typeof activities>,
-  fn: (client: Client, taskQueue: string) => Promise<void>,
-): Promise<void> {
-  const taskQueue = `ff-${randomBytes(3).toString('hex')}`;
-  const workerConnection = await NativeConnection.connect({ address: testAddress() });
-  const worker = await Worker.create({
-    connection: workerConnection,
-    taskQueue,
-    workflowBundle: { codePath: await workflowBundlePath() },
-    dataConverter,
-    activities: { ...activities, ...faults },
-  });
-  const connection = await Connection.connect({ address: testAddress() });
-  try {
-    await worker.runUntil(fn(new Client({ connection, dataConverter }), taskQueue));
-  } finally {
-    await connection.close();
-    await workerConnection.close();
-  }
-}
