@@ -9,7 +9,7 @@ import type { ChunkTunerOptions } from '../dataplane/copy/chunk-tuner';
 import { copyTable as copyRows, type CopyCheckpoint } from '../dataplane/copy/copier';
 import type { SplitOptions } from '../dataplane/copy/range-splitter';
 import { Throttle } from '../dataplane/copy/throttle';
-import type { CopyProgress } from '../workflows/messages';
+import { copyProgressSignal } from '../workflows/messages';
 import { adapt, cancellation, checkpoint, heartbeat, withEngine } from './adapter';
 import { planMove, schemaOf, type EndpointRef, type TableMove } from './tables';
 
@@ -161,9 +161,7 @@ function followWorkflow(
     const { total, thisAttempt } = rows();
     // This attempt's average: chunks commit in bursts, a short window's rate would jump about.
     const rowsPerSecond = (thisAttempt * 1000) / Math.max(1, now - started);
-    handle
-      .signal<[CopyProgress]>('copyProgress', { table, rowsCopied: total, rowsPerSecond })
-      .catch(() => undefined); // progress is best effort: the copy never waits for it
+    handle.signal(copyProgressSignal, { table, rowsCopied: total, rowsPerSecond }).catch(() => undefined); // progress is best effort: the copy never waits for it
   };
   let busy = false;
   const timer = setInterval(() => {

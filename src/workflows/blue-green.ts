@@ -745,10 +745,9 @@ export async function blueGreenMigration(input: unknown): Promise<MigrationResul
         done('source-fence');
         state.fencedAtMs = null;
         const type = failureType(err);
-        if (spec.approval.auto && type !== 'FenceBlocked' && PERMANENT_ERROR_TYPES.includes(type ?? ''))
-          throw err;
+        if (spec.approval.auto && PERMANENT_ERROR_TYPES.includes(type ?? '')) throw err;
         return noGo(
-          failureType(err) === 'FenceBlocked'
+          type === 'FenceBlocked'
             ? `the fence could not take the table locks (${describe(err)})`
             : `the fence failed (${describe(err)})`,
         );
