@@ -1,5 +1,6 @@
 // How a migration's status reads on a terminal: the full `cutover status` report, the frame that
 // `cutover watch` redraws (progress bars), and the one plain line per change it prints elsewhere.
+import { sourceIsStandby } from '../workflows/blue-green-state';
 import type { MigrationStatus, TableProgress } from '../workflows/messages';
 import type { MigrationView } from './migration-view';
 
@@ -21,13 +22,6 @@ const ansi: Style = {
 };
 
 /** Colours only on a terminal, and never with NO_COLOR set. */
-/** The source's fence while the target is live: a standby's guard, not an outage. */
-function standbyNote(s: MigrationStatus): string {
-  return s.fence.state === 'fenced' && s.fence.side === 'source' && s.routing.active === 'target'
-    ? ' (writes go to the target; the source stays fenced as the standby until finalize or rollback)'
-    : '';
-}
-
 export function styleFor(stream: NodeJS.WriteStream): Style {
   return stream.isTTY && !process.env.NO_COLOR ? ansi : plain;
 }
@@ -209,7 +203,7 @@ export function renderStatus(view: MigrationView, style: Style, at = Date.now())
     'fence',
     s.fence.state === 'none'
       ? 'none'
-      : `${s.fence.state} on ${s.fence.side ?? '?'} since ${s.fence.since ?? '?'}${standbyNote(s)}`,
+      : `${s.fence.state} on ${s.fence.side ?? '?'} since ${s.fence.since ?? '?'}${sourceIsStandby(s) ? ' (writes go to the target; the source stays fenced as the standby until finalize or rollback)' : ''}`,
   );
   row(
     'routing',

@@ -186,6 +186,11 @@ export function msUntilWindow(window: { start: string; end: string } | null, now
 export const TERMINAL: MigrationPhase[] = ['completed', 'rolled-back', 'failed'];
 
 /** The Web UI's "current details": a short Markdown summary of the status. */
+/** The source's fence while the target is live (the rollback window): a standby's guard, not an outage. */
+export function sourceIsStandby(s: MigrationStatus): boolean {
+  return s.fence.state === 'fenced' && s.fence.side === 'source' && s.routing.active === 'target';
+}
+
 export function detailsMarkdown(s: MigrationStatus): string {
   const lines = [`**${s.migration}** — ${s.phase}${s.paused ? ' (paused)' : ''}: ${s.detail}`, ''];
   if (s.tables.length) {
@@ -215,7 +220,7 @@ export function detailsMarkdown(s: MigrationStatus): string {
     `Approvals: ${a.approvals.length}/${a.required}${a.approvals.length ? ` (${a.approvals.map((x) => x.approver).join(', ')})` : ''}${a.awaiting ? ' — **awaiting approval**: `cutover approve <id> --approver NAME` or signal `approve`' : ''}`,
   );
   lines.push(
-    `Fence: ${s.fence.state}${s.fence.side ? ` (${s.fence.side}${s.fence.state === 'fenced' && s.fence.side === 'source' && s.routing.active === 'target' ? ': the standby, until finalize or rollback' : ''})` : ''}; routing: ${s.routing.active} (epoch ${s.routing.epoch})`,
+    `Fence: ${s.fence.state}${s.fence.side ? ` (${s.fence.side}${sourceIsStandby(s) ? ': the standby, until finalize or rollback' : ''})` : ''}; routing: ${s.routing.active} (epoch ${s.routing.epoch})`,
   );
   if (s.cutover.writeUnavailableMs !== null)
     lines.push(
