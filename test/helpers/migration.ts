@@ -21,7 +21,7 @@ import { prng } from './exactness';
 
 const ROOT = join(__dirname, '..', '..');
 
-export const SHOP_TABLES = ['accounts', 'entries', 'tags'];
+const SHOP_TABLES = ['accounts', 'entries', 'tags'];
 
 /** Accounts (identity key), entries (composite key, FK to accounts), tags (text key). */
 export async function createShop(url: string, accounts: number): Promise<void> {
@@ -66,7 +66,7 @@ export async function createShop(url: string, accounts: number): Promise<void> {
 }
 
 /** Count and digest of every row's text, in key order: equal digests mean equal tables. */
-export async function tableDigest(
+async function tableDigest(
   url: string,
   table: string,
   key: string,
@@ -83,7 +83,7 @@ export async function tableDigest(
   }
 }
 
-export const SHOP_KEYS: Record<string, string> = { accounts: 'id', entries: 'account_id, seq', tags: 'tag' };
+const SHOP_KEYS: Record<string, string> = { accounts: 'id', entries: 'account_id, seq', tags: 'tag' };
 
 export async function assertSameShop(a: string, b: string, label: string): Promise<void> {
   for (const t of SHOP_TABLES) {
@@ -110,7 +110,7 @@ export interface ShopTotals {
   uses: number;
 }
 
-export const NO_CHANGE: ShopTotals = {
+const NO_CHANGE: ShopTotals = {
   accounts: 0,
   activeAccounts: 0,
   balanceCents: 0,

@@ -19,7 +19,7 @@ export type CheckDecision = { check: CheckModel; key: string } & (
 export const engineName = (kind: EngineKind) => (kind === 'mysql' ? 'MySQL' : 'PostgreSQL');
 
 /** The override key of a CHECK: "<table>.<constraint>". */
-export const checkKey = (table: string, check: string) => `${table}.${check}`;
+const checkKey = (table: string, check: string) => `${table}.${check}`;
 
 export function decideChecks(
   from: EngineKind,

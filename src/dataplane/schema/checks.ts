@@ -10,7 +10,7 @@ import type { CheckColumn } from './mysql-check-to-postgres';
 import { uniqueName } from './names';
 
 /** The table's columns as the CHECK translation sees them: target name and type, or not created. */
-export function checkColumnsOfPlan(table: TableModel, columns: ColumnPlan[]): CheckColumn[] {
+function checkColumnsOfPlan(table: TableModel, columns: ColumnPlan[]): CheckColumn[] {
   return table.columns.map((source) => {
     const plan = columns.find((c) => c.column.name === source.name);
     return { source, target: plan?.name ?? null, targetType: plan?.type ?? null };

@@ -71,7 +71,7 @@ const UNSUPPORTED_OPERATORS: Record<string, string> = {
   ':=': 'assignments are not translated',
 };
 
-export function tokenize(src: string): Token[] {
+function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const refuse = (what: string, at = i): never => {

@@ -30,7 +30,7 @@ export interface CheckColumn {
   targetType: string | null;
 }
 
-export type CheckTranslation = { ok: true; sql: string } | { ok: false; reason: string };
+type CheckTranslation = { ok: true; sql: string } | { ok: false; reason: string };
 
 type Kind = 'num' | 'text' | 'bool' | 'null' | 'json' | 'other';
 
