@@ -22,6 +22,8 @@
 // columns with its own expression. Used by the demo (scripts/demo.ts) and the workflow tests.
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import * as mysqlQuote from '../src/engines/mysql/quote';
+import * as pgQuote from '../src/engines/postgres/quote';
 
 export type Engine = 'mysql' | 'postgres';
 type Kind = 'number' | 'float' | 'json' | 'set' | 'text';
@@ -36,7 +38,6 @@ interface SnapshotColumn {
 
 export interface TableSnapshot {
   engine: Engine;
-  table: string;
   /** Primary key columns, in key order; empty for a table without one. */
   key: string[];
   columns: SnapshotColumn[];
@@ -51,8 +52,9 @@ export interface SnapshotOptions {
   skipColumn?: (table: string, column: string) => boolean;
 }
 
-const myIdent = (n: string) => `\`${n.replaceAll('`', '``')}\``;
-const pgIdent = (n: string) => `"${n.replaceAll('"', '""')}"`;
+// Quoting is the engines' own (not what this check checks); everything else here is independent.
+const myIdent = mysqlQuote.quoteIdent;
+const pgIdent = pgQuote.quoteIdent;
 
 /** SQL reading a MySQL/MariaDB column as canonical text, and how to compare it. */
 function mysqlRead(c: { name: string; dataType: string }, json: boolean): { sql: string; kind: Kind } {
@@ -149,7 +151,6 @@ export async function snapshotMysql(
       );
       out.set(table, {
         engine: 'mysql',
-        table,
         key: (keys as unknown as unknown[][]).map((r) => String(r[0])),
         columns,
         rows: (rows as unknown as unknown[][]).map((r) => r.map(asText)),
@@ -174,7 +175,7 @@ export async function snapshotPostgres(
     await c.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 1`);
     const out: Snapshot = new Map();
     for (const table of tables) {
-      const rel = `${pgIdent(schema)}.${pgIdent(table)}`;
+      const rel = pgQuote.qualify(schema, table);
       const cols = await c.query<{
         name: string;
         type: string;
@@ -206,7 +207,6 @@ export async function snapshotPostgres(
       const rows = await c.query({ text: `SELECT ${select.join(', ')} FROM ${rel}`, rowMode: 'array' });
       out.set(table, {
         engine: 'postgres',
-        table,
         key: keys.rows.map((r) => r.name),
         columns,
         rows: (rows.rows as unknown[][]).map((r) => r.map(asText)),
@@ -363,7 +363,10 @@ export function compareSnapshots(
       });
 
     // Rows by key: the primary key's canonical values, or the whole row without a primary key.
-    const keyCols = a.key.length ? pairs.filter((p) => a.key.includes(p.name)) : pairs;
+    const keyAt = (a.key.length ? pairs.filter((p) => a.key.includes(p.name)) : pairs).map((p) => ({
+      name: p.name,
+      at: pairs.indexOf(p),
+    }));
     const values = (s: TableSnapshot, row: (string | null)[], side: 'a' | 'b') =>
       pairs.map((p) => {
         const i = side === 'a' ? p.ai : p.bi;
@@ -373,7 +376,7 @@ export function compareSnapshots(
       const m = new Map<string, (string | null)[][]>();
       for (const row of s.rows) {
         const v = values(s, row, side);
-        const k = keyCols.map((p) => `${p.name}=${v[pairs.indexOf(p)] ?? 'NULL'}`).join(', ');
+        const k = keyAt.map((p) => `${p.name}=${v[p.at] ?? 'NULL'}`).join(', ');
         const list = m.get(k);
         if (list) list.push(v);
         else m.set(k, [v]);
@@ -448,9 +451,8 @@ const SHOWN_CHARS = 60;
 
 /** One line per difference: table, key, column and both values (cut to SHOWN_CHARS characters). */
 export function describeDifference(d: Difference): string {
-  const width = SHOWN_CHARS;
   const cut = (v: string | null) =>
-    v === null ? 'NULL' : JSON.stringify(v.length > width ? `${v.slice(0, width)}...` : v);
+    v === null ? 'NULL' : JSON.stringify(v.length > SHOWN_CHARS ? `${v.slice(0, SHOWN_CHARS)}...` : v);
   if (d.problem === 'differs')
     return `${d.table} [${d.key}] column ${d.column}: MySQL ${cut(d.mysql)}, PostgreSQL ${cut(d.postgres)}`;
   if (d.problem === 'column missing')
