@@ -598,7 +598,8 @@ const followSeconds = Number(arg('follow-seconds') ?? String(SPEC_DEFAULTS.runti
 const withHarnessLoop = process.argv.includes('--with-harness-loop');
 /**
  * capture, diagnosis only: the activity's idle poll (CatchUpInput.pollMs). The workflow never sets it
- * (default 500 ms); a run with it is labelled as not the shipped path.
+ * (default: 25 ms after an empty batch, backing off to 500 ms); a run with it is labelled as not the
+ * shipped path.
  */
 const pollMs = arg('poll-ms') === undefined ? undefined : Number(arg('poll-ms'));
 /** capture: which sources (default both). */
@@ -628,10 +629,10 @@ interface Follower {
  * The shipped path: the `catchUp` activity as the workflow's `follow` calls it while awaiting approval
  * (src/workflows/blue-green.ts): slices of `followSeconds` (maxSeconds), never "caught up"
  * (maxRowsBehind -1), retainAfter = the position the last validation started from, each slice from
- * the previous one's position, default batch size and 500 ms idle poll. Its position and running
- * totals are read from its heartbeats (what the workflow's status shows). stop() cancels the
- * running slice, as the workflow does once its condition holds. Between slices there is no
- * workflow task round trip here (a real worker adds one, tens of ms).
+ * the previous one's position, default batch size and idle poll (25 ms backing off to 500 ms). Its
+ * position and running totals are read from its heartbeats (what the workflow's status shows).
+ * stop() cancels the running slice, as the workflow does once its condition holds. Between slices
+ * there is no workflow task round trip here (a real worker adds one, tens of ms).
  */
 function followWithCatchUp(
   base: Pick<CatchUpInput, 'source' | 'target' | 'tables'>,
@@ -659,7 +660,7 @@ function followWithCatchUp(
         if (typeof d?.position !== 'string' || d === live) return;
         const now = performance.now();
         if (live && lastHeartbeat) cycles.push(now - lastHeartbeat);
-        // A batch that read nothing: the activity now sleeps pollMs (500 ms) before reading again.
+        // A batch that read nothing: the activity sleeps (25 ms, backing off to pollMs) before reading again.
         if (d.changes === (live?.changes ?? 0)) emptyBatches++;
         lastHeartbeat = now;
         live = d as CatchUpHeartbeat;
