@@ -11,6 +11,7 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { EngineInputError } from '../errors';
 import { checkKey, checkRange, keyPositions, type Key, type KeyRange } from '../key-range';
+import { memoPerPool } from '../pool-memo';
 import { qualify, quoteIdent } from './quote';
 import { SESSION_SETUP, withPooledSession } from './session';
 
@@ -62,12 +63,8 @@ interface TableInfo {
   name: string;
 }
 
-/**
- * Column types of a table, read once per pool: every chunk of a copy (and every applier batch)
- * needs them, and a catalog query per chunk would sit on the hot path. Only successful reads are
- * kept, so a table created after a refusal is seen.
- */
-const tableInfos = new WeakMap<Pool, Map<string, Promise<TableInfo>>>();
+/** Column types of a table, read once per pool: every chunk of a copy and every applier batch needs them. */
+const tableInfos = memoPerPool<Pool, TableInfo>();
 
 function tableInfo(
   pool: Pool,
@@ -76,16 +73,9 @@ function tableInfo(
   table: string,
   key: string[],
 ): Promise<TableInfo> {
-  let perPool = tableInfos.get(pool);
-  if (!perPool) tableInfos.set(pool, (perPool = new Map()));
-  const id = JSON.stringify([schema, table, key]);
-  let info = perPool.get(id);
-  if (!info) {
-    info = readTableInfo(conn, schema, table, key);
-    perPool.set(id, info);
-    info.catch(() => perPool.delete(id));
-  }
-  return info;
+  return tableInfos(pool, JSON.stringify([schema, table, key]), () =>
+    readTableInfo(conn, schema, table, key),
+  );
 }
 
 async function readTableInfo(

@@ -7,6 +7,7 @@ import pg, { type ClientBase, type Pool, type PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { EngineInputError } from '../errors';
 import { checkKey, checkRange, keyPositions, type Key, type KeyRange } from '../key-range';
+import { memoPerPool } from '../pool-memo';
 import type { RawChunk, RawRowAccess } from '../row-access';
 import { copyIn, toPgText } from './copy-text';
 import { qualify, quoteIdent } from './quote';
@@ -329,12 +330,8 @@ export async function replaceRange(
   );
 }
 
-/**
- * The table's GENERATED ALWAYS identity columns, read once per pool (as mysql/rows.ts reads its
- * column types): every applier batch upserts, and a catalog query per batch sits on the hot path.
- * Only successful reads are kept.
- */
-const alwaysIdentities = new WeakMap<Pool, Map<string, Promise<Set<string>>>>();
+/** The table's GENERATED ALWAYS identity columns, read once per pool: every applier batch upserts. */
+const alwaysIdentities = memoPerPool<Pool, Set<string>>();
 
 function alwaysIdentityColumns(
   pool: Pool,
@@ -342,16 +339,9 @@ function alwaysIdentityColumns(
   schema: string,
   table: string,
 ): Promise<Set<string>> {
-  let perPool = alwaysIdentities.get(pool);
-  if (!perPool) alwaysIdentities.set(pool, (perPool = new Map()));
-  const id = JSON.stringify([schema, table]);
-  let columns = perPool.get(id);
-  if (!columns) {
-    columns = readAlwaysIdentityColumns(client, schema, table);
-    perPool.set(id, columns);
-    columns.catch(() => perPool.delete(id));
-  }
-  return columns;
+  return alwaysIdentities(pool, JSON.stringify([schema, table]), () =>
+    readAlwaysIdentityColumns(client, schema, table),
+  );
 }
 
 async function readAlwaysIdentityColumns(
