@@ -199,7 +199,10 @@ async function checkOrders(
   }
 }
 
-/** A spec table pattern: an exact name or a glob with * and ?. */
+/**
+ * A spec table pattern: an exact name or a glob with * and ?. Its own matcher on purpose, not the
+ * planner's selectTables: the planner's selection is what migratedTables() checks.
+ */
 function globMatches(pattern: string, name: string): boolean {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
