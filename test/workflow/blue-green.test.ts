@@ -19,7 +19,7 @@ import {
   rollbackSignal,
   statusQuery,
 } from '../../src/workflows/messages';
-import type { TestDatabase } from '../helpers/databases';
+import { type TestDatabase, withCredentials } from '../helpers/databases';
 import {
   addTotals,
   assertHoldsAckedWrites,
@@ -547,9 +547,7 @@ test('the read-only fence, and an approval older than revalidateAfterMinutes: va
   // cutover logs in to the source as a role of its own, as docs/CUTOVER.md asks.
   const role = `cutover_ro_${randomBytes(3).toString('hex')}`;
   await query(db.source.url, `CREATE ROLE ${role} LOGIN SUPERUSER`);
-  const own = new URL(db.source.url);
-  own.username = role;
-  process.env.CUTOVER_DB_BGRO_SRC = own.toString();
+  process.env.CUTOVER_DB_BGRO_SRC = withCredentials(db.source.url, role, '');
   after(() => query(db.target.url, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined));
   await withWorker(async ({ client, taskQueue }) => {
     const handle = await start(
@@ -561,8 +559,9 @@ test('the read-only fence, and an approval older than revalidateAfterMinutes: va
         cutover: { maxLagSeconds: 2, stableSeconds: 1, rollbackWindowMinutes: 30, fence: 'read-only' },
       }),
     );
-    const writer = new ShopWriter({ source: db.source.url, target: db.target.url }, () =>
-      handle.query(statusQuery).then((s) => s.routing.active),
+    const writer = new ShopWriter(
+      { source: db.source.url, target: db.target.url },
+      statusRouting(client, handle),
     );
     let after;
     try {
