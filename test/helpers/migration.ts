@@ -66,11 +66,7 @@ export async function createShop(url: string, accounts: number): Promise<void> {
 }
 
 /** Count and digest of every row's text, in key order: equal digests mean equal tables. */
-async function tableDigest(
-  url: string,
-  table: string,
-  key: string,
-): Promise<{ rows: number; md5: string }> {
+async function tableDigest(url: string, table: string, key: string): Promise<{ rows: number; md5: string }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
